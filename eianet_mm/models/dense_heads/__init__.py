@@ -1,0 +1,1 @@
+"""models.dense_heads."""
