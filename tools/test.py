@@ -1,0 +1,73 @@
+"""Evaluate a checkpoint: prints the paper-style table and writes it as JSON in the work dir.
+
+Examples:
+    python tools/test.py configs/eianet_r18_synthcars.py work_dirs/eianet_r18_synthcars/iter_800.pth
+    bash tools/dist_test.sh CONFIG CHECKPOINT 2
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import time
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
+from mmengine.runner import Runner
+
+import eianet_mm  # noqa: F401  (registers modules, safe checkpoint loading)
+from eianet_mm.utils.results_table import format_results_table
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (evaluate) an eianet_mm model.')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where to write logs and results.json '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--out', help='also write the metrics JSON to this file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. model.test_cfg.flip=False')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    for path in (args.config, args.checkpoint):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path} does not exist')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if not torch.cuda.is_available():
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if is_main_process():
+        print(format_results_table(metrics))
+        record = dict(config=args.config, checkpoint=args.checkpoint,
+                      time=time.strftime('%Y-%m-%d %H:%M:%S'), metrics=metrics)
+        outputs = [osp.join(cfg.work_dir, 'results.json')] + ([args.out] if args.out else [])
+        for path in outputs:
+            os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+            with open(path, 'w') as f:
+                json.dump(record, f, indent=2)
+            print(f'results written to {path}')
+
+
+if __name__ == '__main__':
+    main()
