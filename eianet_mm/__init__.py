@@ -2,7 +2,7 @@
 
 Importing the package registers every module into mmdet's registries.
 """
-from . import datasets, evaluation, models, utils  # noqa: F401  (registration)
+from . import datasets, engine, evaluation, models, utils  # noqa: F401  (registration)
 from .version import __version__
 
 __all__ = ['__version__']

@@ -19,3 +19,4 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+custom_hooks = [dict(type='StopOnNonFiniteLossHook', interval=1)]

@@ -13,18 +13,24 @@ Rather than turning ``weights_only`` off, this module
    load, as mmengine does for older checkpoints;
 3. replaces mmengine's local-file checkpoint loader by :func:`load_local_checkpoint`, which
    raises a clear error for a corrupt file or for one holding other Python objects, unless
-   the user trusts it explicitly (``EIANET_TRUSTED_CHECKPOINTS``).
+   the user trusts it explicitly (``EIANET_TRUSTED_CHECKPOINTS``);
+4. makes mmengine's local binary writes (checkpoints) atomic: :func:`atomic_put` writes a
+   temporary file beside the target and renames it, so a run killed while saving leaves the
+   previous checkpoint intact and never a half-written file.
 
-:func:`install` does all three; it runs when ``eianet_mm`` is imported.
+:func:`install` does all four; it runs when ``eianet_mm`` is imported.
 """
 import os
 import os.path as osp
 import pickle
+import tempfile
 import warnings
-from typing import Any, List, Optional
+from pathlib import Path
+from typing import Any, List, Optional, Union
 
 import numpy as np
 import torch
+from mmengine.fileio.backends import LocalBackend
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -120,14 +126,33 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
             f'({type(err).__name__}: {str(err)[:200]})') from err
 
 
+def atomic_put(self: LocalBackend, obj: bytes, filepath: Union[str, Path]) -> None:
+    """Write ``obj`` to ``filepath`` through a temporary file and an atomic rename."""
+    filepath = str(filepath)
+    folder = osp.dirname(osp.abspath(filepath))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp_path = tempfile.mkstemp(prefix='.' + osp.basename(filepath) + '.', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(obj)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, filepath)
+    except BaseException:
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
 _installed = False
 
 
 def install() -> None:
-    """Patch ``HistoryBuffer`` pickling and register :func:`load_local_checkpoint`."""
+    """Patch ``HistoryBuffer`` pickling and local writes; register the safe loader."""
     global _installed
     if _installed:
         return
     HistoryBuffer.__getstate__ = _history_buffer_getstate
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+    LocalBackend.put = atomic_put
     _installed = True

@@ -122,3 +122,26 @@ def test_is_trusted(tmp_path):
     assert not is_trusted(inside, trusted=str(tmp_path / 'other'))
     # a sibling folder whose name starts with the trusted one is not inside it
     assert not is_trusted(str(tmp_path) + 'x/b.pth', trusted=str(tmp_path))
+
+
+def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
+    """A failure while writing the new file leaves the old checkpoint and no temporary file."""
+    import os
+
+    from mmengine.fileio.backends import LocalBackend
+    from mmengine.runner.checkpoint import save_checkpoint
+    path = tmp_path / 'model.pth'
+    save_checkpoint({'state_dict': {'w': torch.ones(2)}}, str(path))
+    before = path.read_bytes()
+
+    def killed_during_fsync(fd):
+        raise KeyboardInterrupt('killed while saving')
+
+    monkeypatch.setattr(os, 'fsync', killed_during_fsync)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint({'state_dict': {'w': torch.zeros(2)}}, str(path))
+    with pytest.raises(KeyboardInterrupt):
+        LocalBackend().put(b'new bytes', str(path))
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['model.pth']

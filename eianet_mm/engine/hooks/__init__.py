@@ -1,0 +1,4 @@
+"""Hooks."""
+from .non_finite_loss_hook import StopOnNonFiniteLossHook
+
+__all__ = ['StopOnNonFiniteLossHook']
