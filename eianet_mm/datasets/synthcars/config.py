@@ -14,9 +14,9 @@ YEAR_PART_CHOICES: Tuple[str, ...] = ('head_light', 'tail_light', 'logo', 'wheel
 
 #: Named size presets; ``demo`` equals the dataclass defaults.
 PRESETS: Dict[str, Dict[str, object]] = {
-    'tiny': dict(makes=2, models_per_make=2, years_per_model=2, images_per_class=4,
+    'tiny': dict(makes=2, models_per_make=2, years_per_model=2, images_per_class=6,
                  instances=8, cameras=4, cameras_per_instance=2, images_per_camera=1,
-                 image_size=64),
+                 image_size=64, test_model_fraction=0.5),
     'demo': dict(),
     'large': dict(makes=10, models_per_make=4, years_per_model=3, images_per_class=40,
                   instances=400, cameras=20, cameras_per_instance=4, images_per_camera=3,
@@ -105,6 +105,10 @@ class SynthCarsConfig:
         if self.instances > 9999:
             raise ValueError(f'SynthCarsConfig.instances must be <= 9999 (VeRi file names '
                              f'hold 4 digits), got {self.instances}')
+        n_vid_images = self.instances * self.cameras_per_instance * self.images_per_camera
+        if n_vid_images > 9_999_999:
+            raise ValueError(f'SynthCarsConfig: {n_vid_images} VehicleID images do not fit its '
+                             '7-digit file names')
         if self.cameras_per_instance > self.cameras:
             raise ValueError(f'SynthCarsConfig.cameras_per_instance ({self.cameras_per_instance}'
                              f') must be <= cameras ({self.cameras})')
