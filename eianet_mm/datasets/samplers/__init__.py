@@ -1,1 +1,4 @@
-"""datasets.samplers."""
+"""Data samplers, registered into mmdet's DATA_SAMPLERS."""
+from .pk_sampler import PKSampler
+
+__all__ = ['PKSampler']

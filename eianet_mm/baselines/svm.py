@@ -1,0 +1,147 @@
+"""Linear SVM on pair features, the "FC feature + SVM" verification baseline of the EIA-Net
+paper."""
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+__all__ = ['PairSVM', 'pair_features']
+
+PAIR_FEATURES = ('absdiff', 'prod', 'absdiff_prod')
+
+
+def pair_features(X1: np.ndarray, X2: np.ndarray, feature: str = 'absdiff_prod') -> np.ndarray:
+    """Symmetric features of row-aligned pairs.
+
+    Args:
+        X1 (np.ndarray): First features, ``[M, D]``.
+        X2 (np.ndarray): Second features, ``[M, D]``.
+        feature (str): ``'absdiff'`` (|x1 - x2|, D dims), ``'prod'`` (x1 * x2, D dims) or
+            ``'absdiff_prod'`` (both concatenated, 2D dims). Defaults to 'absdiff_prod'.
+
+    Returns:
+        np.ndarray: ``[M, D or 2D]`` float64.
+    """
+    if feature not in PAIR_FEATURES:
+        raise ValueError(f'PairSVM: feature must be one of {PAIR_FEATURES}, got {feature!r}')
+    X1 = np.asarray(X1, dtype=np.float64)
+    X2 = np.asarray(X2, dtype=np.float64)
+    if X1.ndim != 2 or X1.shape != X2.shape:
+        raise ValueError(f'PairSVM: X1 and X2 must both be [M, D], got {X1.shape} and '
+                         f'{X2.shape}')
+    parts = []
+    if feature in ('absdiff', 'absdiff_prod'):
+        parts.append(np.abs(X1 - X2))
+    if feature in ('prod', 'absdiff_prod'):
+        parts.append(X1 * X2)
+    return np.concatenate(parts, axis=1)
+
+
+class PairSVM:
+    """Same/different classifier: a linear SVM on symmetric pair features.
+
+    :meth:`fit` draws ``max_train_pairs // 2`` same-class pairs and as many
+    different-class pairs (with replacement, so a small set repeats pairs) with
+    ``np.random.default_rng(seed)``: a same-class pair is a random sample of a class with at
+    least two samples and another random sample of its class; a different-class pair is two
+    random samples of different classes. The pair features (see :func:`pair_features`) are
+    standardised (scikit-learn ``StandardScaler``, fit on the training pairs) and fed to
+    scikit-learn's ``LinearSVC`` (squared hinge, L2 penalty, ``C``).
+
+    Args:
+        feature (str): Pair feature, see :func:`pair_features`. Defaults to
+            'absdiff_prod'.
+        C (float): SVM regularisation (larger = less). Defaults to 1.0.
+        max_train_pairs (int): Training pairs, half same, half different. Defaults to
+            20000.
+        seed (int): Seed of the pair sampling and of ``LinearSVC``. Defaults to 0.
+    """
+
+    def __init__(self,
+                 feature: str = 'absdiff_prod',
+                 C: float = 1.0,
+                 max_train_pairs: int = 20000,
+                 seed: int = 0) -> None:
+        if feature not in PAIR_FEATURES:
+            raise ValueError(f'PairSVM: feature must be one of {PAIR_FEATURES}, got '
+                             f'{feature!r}')
+        if max_train_pairs < 2:
+            raise ValueError(f'PairSVM: max_train_pairs must be >= 2, got {max_train_pairs}')
+        self.feature = feature
+        self.C = C
+        self.max_train_pairs = max_train_pairs
+        self.seed = seed
+
+    def sample_pairs(self, y: np.ndarray) -> tuple:
+        """Balanced training pairs of the labels ``y``.
+
+        Args:
+            y (np.ndarray): Class labels, ``[N]``.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray, np.ndarray]: Indices of the first and second
+            samples and the pair labels (1 same, 0 different), each ``[2 * (max_train_pairs
+            // 2)]``.
+        """
+        y = np.asarray(y)
+        classes, inverse, sizes = np.unique(y, return_inverse=True, return_counts=True)
+        if len(classes) < 2 or sizes.max() < 2:
+            raise ValueError(f'PairSVM: needs at least 2 classes and one class with 2 or '
+                             f'more samples; got {len(classes)} classes, the largest of '
+                             f'{sizes.max() if len(sizes) else 0} samples')
+        rng = np.random.default_rng(self.seed)
+        half = self.max_train_pairs // 2
+        order = np.argsort(inverse, kind='stable')  # samples grouped by class
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        # Same-class pairs: an anchor position in a class block of m >= 2 samples, then
+        # another position of that block at a random non-zero offset.
+        anchors = np.flatnonzero(sizes[inverse[order]] > 1)
+        pos = rng.choice(anchors, size=half)
+        block = inverse[order[pos]]
+        offset = (pos - starts[block] + rng.integers(1, sizes[block])) % sizes[block]
+        same1, same2 = order[pos], order[starts[block] + offset]
+        # Different-class pairs: uniform sample pairs, redrawn where the classes agree.
+        diff1 = rng.integers(0, len(y), size=half)
+        diff2 = rng.integers(0, len(y), size=half)
+        clash = inverse[diff1] == inverse[diff2]
+        while clash.any():
+            diff2[clash] = rng.integers(0, len(y), size=int(clash.sum()))
+            clash = inverse[diff1] == inverse[diff2]
+        first = np.concatenate([same1, diff1])
+        second = np.concatenate([same2, diff2])
+        labels = np.concatenate([np.ones(half, dtype=np.int64), np.zeros(half, dtype=np.int64)])
+        return first, second, labels
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> 'PairSVM':
+        """Train on balanced pairs drawn from labelled features.
+
+        Args:
+            X (np.ndarray): Features, ``[N, D]``.
+            y (np.ndarray): Class labels, ``[N]``.
+
+        Returns:
+            PairSVM: self, with the fitted pipeline in ``model_``.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or np.shape(y) != (X.shape[0], ):
+            raise ValueError(f'PairSVM: X must be [N, D] and y [N], got {X.shape} and '
+                             f'{np.shape(y)}')
+        first, second, labels = self.sample_pairs(y)
+        self.model_ = make_pipeline(
+            StandardScaler(), LinearSVC(C=self.C, random_state=self.seed, max_iter=10000))
+        self.model_.fit(pair_features(X[first], X[second], self.feature), labels)
+        return self
+
+    def score(self, X1: np.ndarray, X2: np.ndarray) -> np.ndarray:
+        """SVM decision values of row-aligned pairs.
+
+        Args:
+            X1 (np.ndarray): First features, ``[M, D]``.
+            X2 (np.ndarray): Second features, ``[M, D]``.
+
+        Returns:
+            np.ndarray: ``[M]`` scores, higher = same class.
+        """
+        if not hasattr(self, 'model_'):
+            raise RuntimeError('PairSVM: call fit() before score()')
+        return self.model_.decision_function(pair_features(X1, X2, self.feature))

@@ -1,0 +1,145 @@
+"""Coupled cluster loss (CCL, Liu et al. 2016 "Deep Relative Distance Learning"), the
+vehicle-level loss of EIA-Net (eq. 4 of the paper), with the hard-negative margin of the
+modified CCL (eq. 5-6) as an option of the same function."""
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+from mmdet.registry import MODELS
+
+__all__ = ['coupled_cluster_loss', 'CoupledClusterLoss']
+
+
+def _check_labels(feats: Tensor, labels: Tensor, name: str = 'labels') -> None:
+    """Raise a clear error unless ``feats`` is ``[B, D]`` and ``labels`` is ``[B]``."""
+    if feats.dim() != 2:
+        raise ValueError(f'coupled cluster loss: feats must be [B, D], got shape '
+                         f'{tuple(feats.shape)}')
+    if labels.dim() != 1 or labels.numel() != feats.size(0):
+        raise ValueError(f'coupled cluster loss: {name} must be [B] with B = '
+                         f'{feats.size(0)}, got shape {tuple(labels.shape)}')
+    if labels.is_floating_point():
+        raise TypeError(f'coupled cluster loss: {name} must be an integer tensor, '
+                        f'got {labels.dtype}')
+
+
+def coupled_cluster_loss(feats: Tensor,
+                         labels: Tensor,
+                         margin: float = 1.0,
+                         detach_center: bool = False,
+                         coarse_labels: Optional[Tensor] = None,
+                         hard_margin: float = 0.0) -> Tensor:
+    """Coupled cluster loss over every positive set of a batch (eq. 4; eq. 5-6 with
+    ``coarse_labels``).
+
+    Every label present at least twice is a positive set S with centre
+    c = mean_{i in S} f_i. Its negative n* is the sample of another label nearest to c by
+    squared Euclidean distance (the lowest batch index on ties). The set's loss is
+    ``sum_{i in S} 1/2 * max(0, |f_i - c|^2 + margin - g)`` with ``g = |f_n* - c|^2``, or
+    ``g = |f_n* - c|^2 - hard_margin`` when ``coarse_labels`` is given and n* has the
+    set's coarse label (same vehicle model, other year; a negative coarse label such as -1
+    means unknown and never matches).
+
+    Reduction: sum over the members of a set, then mean over the positive sets. A batch with
+    no positive set, or with no negative at all (one label only), gives a zero that is still
+    connected to ``feats`` (its gradient is 0, never NaN).
+
+    Args:
+        feats (Tensor): Embeddings, shape ``[B, D]``.
+        labels (Tensor): Integer class of each sample (the positive-set label), ``[B]``.
+        margin (float): The margin alpha. Defaults to 1.0.
+        detach_center (bool): Stop the gradient through the centre c (the paper does not).
+            Defaults to False.
+        coarse_labels (Tensor, optional): Integer coarse class (vehicle model) of each
+            sample, ``[B]``; negative (-1) means unknown. All members of one positive set must share
+            it. Defaults to None (plain CCL).
+        hard_margin (float): The extra margin beta for a same-coarse-label negative; used
+            only with ``coarse_labels``. Defaults to 0.0.
+
+    Returns:
+        Tensor: The scalar loss, in the dtype of ``feats``.
+    """
+    _check_labels(feats, labels)
+    if coarse_labels is not None:
+        _check_labels(feats, coarse_labels, 'coarse_labels')
+    set_labels, counts = torch.unique(labels, return_counts=True)
+    set_labels = set_labels[counts > 1]
+    counts = counts[counts > 1]
+    # member[s, b]: sample b belongs to positive set s; neg[s, b]: b may be its negative.
+    member = set_labels[:, None] == labels[None, :]
+    neg = ~member
+    has_neg = neg.any(dim=1)
+    if not bool(has_neg.any()):
+        return feats.sum() * 0
+    member, neg, counts = member[has_neg], neg[has_neg], counts[has_neg]
+
+    centers = (member.to(feats.dtype) @ feats) / counts[:, None].to(feats.dtype)
+    if detach_center:
+        centers = centers.detach()
+    # Exact squared distances (differences, not the Gram expansion): zero for identical
+    # embeddings, no cancellation, finite gradients everywhere.
+    dist = (feats[None, :, :] - centers[:, None, :]).pow(2).sum(dim=-1)  # [S, B]
+    masked = dist.detach().masked_fill(~neg, torch.finfo(dist.dtype).max)
+    nearest = masked.argmin(dim=1, keepdim=True)  # [S, 1]
+    neg_term = dist.gather(1, nearest)  # [S, 1]
+    if coarse_labels is not None:
+        set_coarse = _set_coarse_labels(coarse_labels, member)
+        nearest_coarse = coarse_labels[nearest[:, 0]]
+        same_model = (nearest_coarse == set_coarse) & (set_coarse >= 0)
+        neg_term = neg_term - (same_model.to(dist.dtype) * hard_margin)[:, None]
+    hinge = 0.5 * torch.relu(dist + margin - neg_term)
+    per_set = torch.where(member, hinge, torch.zeros_like(hinge)).sum(dim=1)
+    return per_set.mean()
+
+
+def _set_coarse_labels(coarse_labels: Tensor, member: Tensor) -> Tensor:
+    """The coarse label of each positive set; error if its members disagree."""
+    big = torch.iinfo(coarse_labels.dtype)
+    values = coarse_labels[None, :].expand_as(member)
+    high = values.masked_fill(~member, big.min).amax(dim=1)
+    low = values.masked_fill(~member, big.max).amin(dim=1)
+    if bool((high != low).any()):
+        bad = int((high != low).nonzero()[0, 0])
+        found = sorted(set(coarse_labels[member[bad]].tolist()))
+        raise ValueError(f'coupled cluster loss: the samples of one positive set have '
+                         f'different coarse_labels {found}; a class (model-year) must '
+                         f'belong to one coarse class (model)')
+    return high
+
+
+@MODELS.register_module()
+class CoupledClusterLoss(nn.Module):
+    """Coupled cluster loss (CCL) on a batch of embeddings and their class labels.
+
+    See :func:`coupled_cluster_loss` for the formula. Reduction: sum over the members of a
+    positive set, mean over the positive sets, times ``loss_weight``.
+
+    Args:
+        margin (float): The margin alpha. Defaults to 1.0.
+        detach_center (bool): Stop the gradient through each set's centre. Defaults to
+            False.
+        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 margin: float = 1.0,
+                 detach_center: bool = False,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.margin = margin
+        self.detach_center = detach_center
+        self.loss_weight = loss_weight
+
+    def forward(self, feats: Tensor, labels: Tensor) -> Tensor:
+        """Compute the weighted loss.
+
+        Args:
+            feats (Tensor): Embeddings, ``[B, D]``.
+            labels (Tensor): Integer class of each sample, ``[B]``.
+
+        Returns:
+            Tensor: Scalar loss.
+        """
+        return self.loss_weight * coupled_cluster_loss(
+            feats, labels, margin=self.margin, detach_center=self.detach_center)

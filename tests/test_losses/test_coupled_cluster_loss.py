@@ -1,0 +1,234 @@
+"""CCL and MCCL against a plain per-set, per-sample float64 reference."""
+import pytest
+import torch
+
+from mmdet.registry import MODELS
+
+import eianet_mm  # noqa: F401  (registration)
+from eianet_mm.models.losses import (CoupledClusterLoss, ModifiedCoupledClusterLoss,
+                                     coupled_cluster_loss)
+
+
+def reference_ccl(feats, labels, margin, coarse=None, hard_margin=0.0, detach_center=False):
+    """Eq. 4-6 written plainly: loops over the positive sets and their samples."""
+    labels = labels.tolist()
+    set_losses = []
+    for label in sorted(set(labels)):
+        members = [i for i, y in enumerate(labels) if y == label]
+        others = [i for i, y in enumerate(labels) if y != label]
+        if len(members) < 2 or not others:
+            continue
+        center = sum(feats[i] for i in members) / len(members)
+        if detach_center:
+            center = center.detach()
+        dists = [((feats[n] - center)**2).sum() for n in others]
+        best = min(range(len(others)), key=lambda j: float(dists[j].detach()))
+        g = dists[best]
+        if coarse is not None and coarse[others[best]] == coarse[members[0]] >= 0:
+            g = g - hard_margin
+        loss = 0
+        for i in members:
+            loss = loss + 0.5 * torch.clamp(((feats[i] - center)**2).sum() + margin - g, min=0)
+        set_losses.append(loss)
+    if not set_losses:
+        return feats.sum() * 0
+    return sum(set_losses) / len(set_losses)
+
+
+LAYOUTS = [
+    [0, 0, 1, 1, 2, 2],
+    [0, 0, 0, 1, 1, 2],  # label 2 is a singleton: a negative only
+    [3, 1, 3, 1, 1, 7, 7, 7],  # unsorted, unequal set sizes
+    [0, 1, 2, 0],  # one positive set
+    [5, 5, 5, 5, 9, 9, 9, 9, 2, 2, 2, 2],
+]
+
+
+@pytest.mark.parametrize('layout', LAYOUTS)
+@pytest.mark.parametrize('margin', [0.5, 4.0])
+def test_ccl_matches_reference(layout, margin):
+    gen = torch.Generator().manual_seed(len(layout))
+    feats = torch.randn(len(layout), 5, generator=gen, dtype=torch.float64)
+    labels = torch.tensor(layout)
+    expected = reference_ccl(feats, labels, margin)
+    got = coupled_cluster_loss(feats, labels, margin=margin)
+    assert got.dtype == torch.float64
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    assert float(expected) > 0  # the layouts are chosen so that some hinge is active
+    weighted = CoupledClusterLoss(margin=margin, loss_weight=0.5)(feats.float(), labels)
+    torch.testing.assert_close(weighted, 0.5 * expected.float(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('detach_center', [False, True])
+def test_ccl_gradients_match_reference(detach_center):
+    gen = torch.Generator().manual_seed(3)
+    base = torch.randn(8, 4, generator=gen, dtype=torch.float64)
+    labels = torch.tensor([0, 0, 0, 1, 1, 2, 2, 3])
+    feats = base.clone().requires_grad_()
+    ref_feats = base.clone().requires_grad_()
+    coupled_cluster_loss(feats, labels, margin=3.0, detach_center=detach_center).backward()
+    reference_ccl(ref_feats, labels, 3.0, detach_center=detach_center).backward()
+    torch.testing.assert_close(feats.grad, ref_feats.grad, rtol=1e-10, atol=1e-12)
+    assert torch.isfinite(feats.grad).all()
+
+
+def test_detach_center_changes_gradients_not_value():
+    gen = torch.Generator().manual_seed(4)
+    base = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])
+    grads, values = [], []
+    for detach in (False, True):
+        feats = base.clone().requires_grad_()
+        loss = CoupledClusterLoss(margin=5.0, detach_center=detach)(feats, labels)
+        loss.backward()
+        grads.append(feats.grad)
+        values.append(loss.detach())
+    torch.testing.assert_close(values[0], values[1])
+    assert not torch.allclose(grads[0], grads[1])
+
+
+def test_gradients_reach_members_and_nearest_negative():
+    feats = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.6, 0.1], [5.0, 5.0]], requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 2])
+    loss = coupled_cluster_loss(feats, labels, margin=1.0)
+    loss.backward()
+    # centre (0.5, 0); n* = sample 2 (distance 0.02); sample 3 is too far to matter.
+    assert loss.item() == pytest.approx(0.5 * 2 * (0.25 + 1.0 - 0.02), rel=1e-6)
+    assert feats.grad[:3].abs().sum(dim=1).gt(0).all()
+    assert torch.equal(feats.grad[3], torch.zeros(2))
+
+
+@pytest.mark.parametrize('layout', [[0, 1, 2, 3], [4, 4, 4], [7], []])
+def test_no_positive_set_or_no_negative_gives_connected_zero(layout):
+    feats = torch.randn(len(layout), 3, requires_grad=True)
+    labels = torch.tensor(layout, dtype=torch.long)
+    for loss_fn, extra in ((CoupledClusterLoss(), ()),
+                           (ModifiedCoupledClusterLoss(), (torch.zeros_like(labels), ))):
+        loss = loss_fn(feats, labels, *extra)
+        assert loss.shape == () and loss.item() == 0.0
+        loss.backward()
+        assert feats.grad is not None and torch.equal(feats.grad, torch.zeros_like(feats))
+        feats.grad = None
+
+
+def test_huge_margin_stays_finite():
+    feats = torch.randn(8, 6, requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    loss = CoupledClusterLoss(margin=1e30)(feats, labels)
+    assert torch.isfinite(loss) and loss.item() == pytest.approx(0.5 * 2 * 1e30, rel=1e-4)
+    loss.backward()
+    assert torch.isfinite(feats.grad).all() and feats.grad.abs().sum() > 0
+
+
+def test_identical_embeddings_stay_finite():
+    feats = torch.ones(6, 4, requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    coarse = torch.tensor([0, 0, 0, 0, 1, 1])
+    loss = ModifiedCoupledClusterLoss(margin=0.3, hard_margin=0.2)(feats, labels, coarse)
+    # Every distance is 0: each set's n* is the lowest-index other sample.
+    # Sets 0 and 1 find a same-model negative (margin 0.5), set 2 does not (0.3).
+    assert loss.item() == pytest.approx((0.5 * 2 * 0.5 * 2 + 0.5 * 2 * 0.3) / 3)
+    loss.backward()
+    assert torch.isfinite(feats.grad).all()
+
+
+def test_half_precision_is_safe():
+    gen = torch.Generator().manual_seed(8)
+    feats = torch.randn(8, 4, generator=gen, dtype=torch.float64) * 30
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    expected = reference_ccl(feats, labels, 100.0)
+    got = coupled_cluster_loss(feats.half(), labels, margin=100.0)
+    assert got.dtype == torch.float16 and torch.isfinite(got)
+    assert float(got) == pytest.approx(float(expected), rel=1e-2)
+
+
+def test_gradcheck_ccl_and_mccl():
+    gen = torch.Generator().manual_seed(11)
+    feats = torch.randn(6, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    coarse = torch.tensor([0, 0, 0, 0, 1, 1])
+    assert torch.autograd.gradcheck(lambda f: coupled_cluster_loss(f, labels, 2.5), (feats, ))
+    assert torch.autograd.gradcheck(
+        lambda f: coupled_cluster_loss(f, labels, 2.5, coarse_labels=coarse, hard_margin=0.7),
+        (feats, ))
+
+
+def test_mccl_hard_negative_branch():
+    # Set 0 (model 5) has centre (0.5, 0). Its nearest negative is label 1 (model 5, same
+    # model other year) at distance 0.5^2 = 0.25; label 2 (model 6) is farther.
+    feats = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.5, 0.5], [0.5, 1.5], [0.5, -3.0],
+                          [0.5, -3.2]], dtype=torch.float64, requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    coarse = torch.tensor([5, 5, 5, 5, 6, 6])
+    alpha, beta = 1.0, 0.6
+    loss = ModifiedCoupledClusterLoss(margin=alpha, hard_margin=beta)(feats, labels, coarse)
+    expected = reference_ccl(feats, labels, alpha, coarse.tolist(), beta)
+    torch.testing.assert_close(loss, expected)
+    # Set 0 by hand: two members at squared distance 0.25, g = 0.25 - beta.
+    set0 = 0.5 * 2 * (0.25 + alpha - (0.25 - beta))
+    # Set 1: centre (0.5, 1.0), members at 0.25, n* = sample 0 (label 0, model 5) at
+    # 0.25 + 1.0: hard too.
+    set1 = 0.5 * 2 * (0.25 + alpha - (1.25 - beta))
+    # Set 2: centre (0.5, -3.1), members at 0.01, n* = sample 0 or 1 at 0.25 + 9.61: easy.
+    set2 = 0.5 * 2 * max(0.0, 0.01 + alpha - (0.25 + 3.1**2))
+    assert loss.item() == pytest.approx((set0 + set1 + set2) / 3)
+    # With beta, set 0 and 1 use the effective margin alpha + beta: MCCL = CCL(alpha + beta).
+    ccl_big = coupled_cluster_loss(feats, labels, margin=alpha + beta)
+    assert loss.item() == pytest.approx(float(ccl_big))
+    loss.backward()
+    assert torch.isfinite(feats.grad).all() and feats.grad[:4].abs().sum(1).gt(0).all()
+
+
+def test_mccl_uses_nearest_by_plain_distance_and_unknown_coarse():
+    # The nearest negative of set 0 is of another model: no beta, even though a same-model
+    # class (label 2) is in the batch.
+    feats = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.5, 0.6], [0.5, 1.6], [0.5, -4.0],
+                          [0.5, -4.2]], dtype=torch.float64)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    coarse = torch.tensor([5, 5, 6, 6, 5, 5])
+    got = coupled_cluster_loss(feats, labels, 1.0, coarse_labels=coarse, hard_margin=0.8)
+    torch.testing.assert_close(got, reference_ccl(feats, labels, 1.0, coarse.tolist(), 0.8))
+    torch.testing.assert_close(got, coupled_cluster_loss(feats, labels, 1.0))
+    # Unknown (-1) coarse labels never count as the same model.
+    unknown = torch.full_like(labels, -1)
+    nearest_same = torch.tensor([5, 5, 5, 5, 6, 6])
+    plain = coupled_cluster_loss(feats, labels, 1.0)
+    assert float(coupled_cluster_loss(feats, labels, 1.0, coarse_labels=unknown,
+                                      hard_margin=0.8)) == float(plain)
+    assert float(coupled_cluster_loss(
+        feats, labels, 1.0, coarse_labels=nearest_same, hard_margin=0.8)) > float(plain)
+
+
+@pytest.mark.parametrize('layout', LAYOUTS)
+def test_mccl_matches_reference_random(layout):
+    gen = torch.Generator().manual_seed(100 + len(layout))
+    feats = torch.randn(len(layout), 4, generator=gen, dtype=torch.float64)
+    labels = torch.tensor(layout)
+    coarse = labels % 2  # classes of equal parity share a model
+    got = ModifiedCoupledClusterLoss(margin=0.5, hard_margin=2.0)(feats, labels, coarse)
+    expected = reference_ccl(feats, labels, 0.5, coarse.tolist(), 2.0)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_bad_inputs_raise_clear_errors():
+    feats = torch.randn(4, 3)
+    with pytest.raises(ValueError, match=r'feats must be \[B, D\]'):
+        coupled_cluster_loss(feats[0], torch.tensor([0, 0, 1]))
+    with pytest.raises(ValueError, match=r'labels must be \[B\] with B = 4'):
+        coupled_cluster_loss(feats, torch.tensor([0, 0, 1]))
+    with pytest.raises(TypeError, match='integer'):
+        coupled_cluster_loss(feats, torch.tensor([0.0, 0.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match=r'coarse_labels must be \[B\]'):
+        ModifiedCoupledClusterLoss()(feats, torch.tensor([0, 0, 1, 1]), torch.tensor([0]))
+    with pytest.raises(ValueError, match=r'different coarse_labels \[0, 3\]'):
+        ModifiedCoupledClusterLoss()(feats, torch.tensor([0, 0, 1, 1]),
+                                     torch.tensor([0, 3, 1, 1]))
+
+
+def test_built_from_registry():
+    ccl = MODELS.build(dict(type='CoupledClusterLoss', margin=2.0, loss_weight=0.5))
+    mccl = MODELS.build(dict(type='ModifiedCoupledClusterLoss', margin=1.0, hard_margin=0.5,
+                             detach_center=True))
+    assert isinstance(ccl, CoupledClusterLoss) and ccl.margin == 2.0 and ccl.loss_weight == 0.5
+    assert isinstance(mccl, ModifiedCoupledClusterLoss) and mccl.detach_center
+    assert mccl.hard_margin == 0.5
