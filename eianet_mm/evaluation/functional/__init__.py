@@ -1,1 +1,11 @@
-"""evaluation.functional."""
+"""Plain numpy / torch evaluation functions (no other part of the package imported)."""
+from .distance import paired_distance, pairwise_distance
+from .rank import evaluate_rank, evaluate_rank_features
+from .vehicleid import draw_vehicleid_gallery, evaluate_vehicleid
+from .verification import roc_curve, stratified_folds, tpr_at_fpr, verification_metrics
+
+__all__ = [
+    'draw_vehicleid_gallery', 'evaluate_rank', 'evaluate_rank_features', 'evaluate_vehicleid',
+    'paired_distance', 'pairwise_distance', 'roc_curve', 'stratified_folds', 'tpr_at_fpr',
+    'verification_metrics'
+]

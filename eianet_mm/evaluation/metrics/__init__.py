@@ -1,1 +1,5 @@
-"""evaluation.metrics."""
+"""mmengine metrics, registered in mmdet's ``METRICS``."""
+from .reid_metric import ReIDMetric
+from .verification_metric import VerificationMetric
+
+__all__ = ['ReIDMetric', 'VerificationMetric']
