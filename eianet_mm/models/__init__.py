@@ -1,2 +1,2 @@
 """EIA-Net model components, registered into mmdet's MODELS."""
-from . import dense_heads, detectors, heads, losses, necks  # noqa: F401
+from . import backbones, dense_heads, detectors, heads, losses, necks  # noqa: F401

@@ -1,1 +1,4 @@
 """models.dense_heads."""
+from .part_rpn_head import PartRPNHead
+
+__all__ = ['PartRPNHead']

@@ -1,1 +1,4 @@
 """models.detectors."""
+from .eianet import EIANet
+
+__all__ = ['EIANet']

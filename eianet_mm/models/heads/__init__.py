@@ -1,1 +1,4 @@
 """models.heads."""
+from .metric_head import MetricHead
+
+__all__ = ['MetricHead']

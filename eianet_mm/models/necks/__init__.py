@@ -1,1 +1,6 @@
 """models.necks."""
+from .global_pooling_fc import GlobalPoolingFC
+from .part_based_cnn import PartBasedCNN
+from .rmac_pooling import RMACPooling
+
+__all__ = ['GlobalPoolingFC', 'PartBasedCNN', 'RMACPooling']

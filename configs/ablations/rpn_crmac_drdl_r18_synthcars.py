@@ -1,0 +1,11 @@
+# RPN + CR-MAC + DRDL*: R-MAC parts + Part-based CNN, CCL on both branches (0.5 each) and on
+# the CR-MAC embedding (1.0); no EIAL, no MCCL.
+_base_ = ['../eianet_r18_synthcars.py']
+model = dict(
+    metric_head=dict(
+        _delete_=True,
+        type='MetricHead',
+        loss_rmac=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
+        loss_global=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
+        loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
+        loss_align=None))

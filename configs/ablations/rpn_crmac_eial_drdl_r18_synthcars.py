@@ -1,0 +1,11 @@
+# RPN + CR-MAC + EIAL + DRDL*: as rpn_crmac_drdl with EIAL (1.0) on the per-part R-MAC
+# features; CCL (not MCCL) on the CR-MAC embedding.
+_base_ = ['../eianet_r18_synthcars.py']
+model = dict(
+    metric_head=dict(
+        _delete_=True,
+        type='MetricHead',
+        loss_rmac=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
+        loss_global=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
+        loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
+        loss_align=dict(type='EnforcedIntraClassAlignmentLoss', loss_weight=1.0)))

@@ -1,0 +1,12 @@
+# RPN + R-MAC + DRDL*: the embedding is the R-MAC of the detected parts only (K * N_part),
+# trained with CCL; the part RPN of stage 1 frozen.
+_base_ = ['../eianet_r18_synthcars.py']
+model = dict(
+    global_branch=None,
+    metric_head=dict(
+        _delete_=True,
+        type='MetricHead',
+        loss_rmac=None,
+        loss_global=None,
+        loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
+        loss_align=None))

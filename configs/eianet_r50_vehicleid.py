@@ -1,0 +1,12 @@
+# Stage 2 of EIA-Net for re-ID on VehicleID (ResNet-50, 256 x 256, P x K identity batches):
+# the RPN of stage 1 (partrpn_r50_vehicle_parts.py) frozen; CCL on identities for the R-MAC
+# branch (0.5), the Part-based CNN branch (0.5) and the CR-MAC embedding (1.0), plus EIAL;
+# test-time flip averaging.
+_base_ = [
+    './_base_/models/eianet_r50.py', './_base_/datasets/vehicleid.py',
+    './_base_/schedules/sgd_metric_20k.py', './_base_/default_runtime.py'
+]
+# Every weight comes from the stage-1 checkpoint (no ImageNet download).
+model = dict(stage='metric', backbone=dict(init_cfg=None))
+load_from = 'work_dirs/partrpn_r50_vehicle_parts/iter_20000.pth'
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False))

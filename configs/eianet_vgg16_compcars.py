@@ -1,0 +1,12 @@
+# Stage 2 of EIA-Net, the paper's verification setting: CompCars model-year positive sets
+# (P x K = 2 x 4 = 8 images per batch), the RPN of stage 1 frozen, the rest trained with
+# CCL (R-MAC branch, 0.5), CCL (Part-based CNN branch, 0.5), MCCL (CR-MAC embedding, 1.0) and
+# EIAL (1.0); SGD lr 0.01, x0.01 every 10,000 iterations.
+_base_ = [
+    './_base_/models/eianet_vgg16.py', './_base_/datasets/compcars_verification.py',
+    './_base_/schedules/sgd_metric_20k.py', './_base_/default_runtime.py'
+]
+# Every weight comes from the stage-1 checkpoint (no ImageNet download).
+model = dict(stage='metric', backbone=dict(init_cfg=None))
+load_from = 'work_dirs/partrpn_vgg16_compcars/iter_20000.pth'
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False))

@@ -1,0 +1,4 @@
+"""models.backbones."""
+from .vgg import VGG
+
+__all__ = ['VGG']

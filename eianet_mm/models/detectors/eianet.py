@@ -1,0 +1,332 @@
+"""EIA-Net: backbone -> part RPN -> CR-MAC (R-MAC + Part-based CNN) -> metric head."""
+import copy
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmdet.models.detectors import BaseDetector
+from mmdet.registry import MODELS
+from mmdet.structures import OptSampleList, SampleList
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+
+STAGES = ('part_rpn', 'metric')
+
+
+@MODELS.register_module()
+class EIANet(BaseDetector):
+    """EIA-Net (Seeing Crucial Parts) as an mmdet detector.
+
+    The backbone (any mmdet backbone; optionally an mmdet neck) gives feature maps, of which
+    the one at ``feat_index`` feeds both the part RPN and the global branch. The RPN's shared
+    conv features (K channels) are max-pooled inside each detected part box (R-MAC, N_part x
+    K); the global branch (the Part-based CNN, C features) runs on the backbone map; the
+    metric head concatenates them into the CR-MAC embedding (K*N_part + C) and applies the
+    losses.
+
+    Stages (``stage``):
+
+    - ``'part_rpn'``: stage 1, ``loss`` gives the RPN losses on the part boxes of
+      ``gt_instances``; the global branch and metric head, when built, are frozen.
+    - ``'metric'``: stage 2, the RPN head is frozen (``requires_grad=False``, kept in eval
+      mode by :meth:`train`), its part boxes are predicted under ``no_grad``; the rest trains
+      with the metric losses. Gradients still reach the backbone through the frozen RPN
+      convolution that the R-MAC pools. With ``freeze_part_detector`` (default) the boxes
+      come from the whole stage-1 part detector: a frozen copy of the backbone (and neck)
+      feeds the frozen RPN head, so fine-tuning the backbone cannot degrade the detection
+      (with the shared backbone, SynthCars' detected-part rate fell from 0.5 to 0 within
+      100 iterations). The copy starts from the ``backbone`` / ``neck`` weights of a
+      checkpoint that has no ``part_backbone`` / ``part_neck`` (a stage-1 checkpoint).
+
+    Variants are configs of this class: ``rpn_head=None, rmac=None`` is a plain network whose
+    embedding is the global branch only (Plain DRDL with a ``PartBasedCNN``; the FC-feature
+    network with a ``GlobalPoolingFC``); ``global_branch=None`` is RPN + R-MAC only.
+
+    Test config keys: ``rpn`` (the RPN head's test config, see :class:`PartRPNHead`;
+    it also selects the parts during stage-2 training) and ``flip`` (bool, average the
+    embedding of the image and its horizontal flip; default False).
+
+    Args:
+        backbone (dict): Backbone config.
+        neck (dict, optional): mmdet neck config applied to the backbone outputs.
+            Defaults to None.
+        feat_index (int): Index of the (neck or backbone) output map used by the RPN and the
+            global branch. Defaults to -1.
+        rpn_head (dict, optional): ``PartRPNHead`` config. Defaults to None.
+        rmac (dict, optional): ``RMACPooling`` config (needs ``rpn_head``). Defaults to None.
+        global_branch (dict, optional): ``PartBasedCNN`` or ``GlobalPoolingFC`` config.
+            Defaults to None.
+        metric_head (dict, optional): ``MetricHead`` config (required for stage
+            ``'metric'``). Defaults to None.
+        stage (str): ``'part_rpn'`` or ``'metric'``. Defaults to ``'metric'``.
+        freeze_part_detector (bool): Stage ``'metric'`` with an RPN: predict the part boxes
+            with a frozen copy of the backbone and neck (see above); False predicts them from
+            the backbone being trained. Defaults to True.
+        train_cfg (dict, optional): ``rpn`` key: assigner/sampler of the RPN (stage 1).
+            Defaults to None.
+        test_cfg (dict, optional): See above. Defaults to None.
+        data_preprocessor (dict, optional): Data preprocessor config. Defaults to None.
+        init_cfg (dict or list[dict], optional): Initialization config. Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 neck: OptConfigType = None,
+                 feat_index: int = -1,
+                 rpn_head: OptConfigType = None,
+                 rmac: OptConfigType = None,
+                 global_branch: OptConfigType = None,
+                 metric_head: OptConfigType = None,
+                 stage: str = 'metric',
+                 freeze_part_detector: bool = True,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if stage not in STAGES:
+            raise ValueError(f'EIANet stage must be one of {STAGES}, got {stage!r}')
+        self.stage = stage
+        self.train_cfg = ConfigDict(train_cfg or {})
+        self.test_cfg = ConfigDict(test_cfg or {})
+        self.feat_index = feat_index
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck) if neck is not None else None
+        self.rpn_head = None
+        if rpn_head is not None:
+            rpn_cfg = copy.deepcopy(rpn_head)
+            rpn_cfg.update(train_cfg=self.train_cfg.get('rpn'),
+                           test_cfg=self.test_cfg.get('rpn'))
+            self.rpn_head = MODELS.build(rpn_cfg)
+        if rmac is not None and self.rpn_head is None:
+            raise ValueError('EIANet: rmac pools the RPN conv features and needs an rpn_head')
+        self.rmac = MODELS.build(rmac) if rmac is not None else None
+        self.global_branch = MODELS.build(global_branch) if global_branch is not None else None
+        self.num_parts = self.rpn_head.num_classes if self.rmac is not None else 0
+        self.part_dims = self.rpn_head.feat_channels if self.rmac is not None else 0
+        self.embed_dims = self.num_parts * self.part_dims + (
+            self.global_branch.out_channels if self.global_branch is not None else 0)
+        self.metric_head = None
+        if metric_head is not None:
+            self.metric_head = MODELS.build(
+                metric_head,
+                default_args=dict(embed_dims=self.embed_dims,
+                                  rmac_dims=self.num_parts * self.part_dims))
+        self._check_components()
+        self.part_backbone = self.part_neck = None
+        if stage == 'metric' and self.rpn_head is not None and freeze_part_detector:
+            self.part_backbone = copy.deepcopy(self.backbone)
+            self.part_neck = copy.deepcopy(self.neck)
+        self.frozen_modules: Tuple[str, ...] = (
+            ('rpn_head', 'part_backbone', 'part_neck') if stage == 'metric' else
+            ('global_branch', 'metric_head'))
+        for name in self.frozen_modules:
+            module = getattr(self, name)
+            if module is not None:
+                module.requires_grad_(False)
+
+    def _check_components(self) -> None:
+        """Reject combinations that cannot run."""
+        if self.stage == 'part_rpn' and self.rpn_head is None:
+            raise ValueError("EIANet stage 'part_rpn' trains the part RPN: set rpn_head")
+        if self.stage == 'metric' and self.metric_head is None:
+            raise ValueError("EIANet stage 'metric' needs a metric_head")
+        if self.metric_head is not None:
+            if self.rmac is None and self.global_branch is None:
+                raise ValueError('EIANet: the embedding needs rmac (with rpn_head), '
+                                 'global_branch or both')
+            if self.metric_head.uses_parts and self.rmac is None:
+                raise ValueError('EIANet: metric_head.loss_rmac / loss_align need part '
+                                 'features; set rpn_head and rmac or disable those losses')
+            if self.metric_head.uses_global and self.global_branch is None:
+                raise ValueError('EIANet: metric_head.loss_global needs a global_branch; set '
+                                 'one or disable loss_global')
+
+    def train(self, mode: bool = True) -> 'EIANet':
+        """Set the training mode; frozen modules stay in eval mode."""
+        super().train(mode)
+        for name in self.frozen_modules:
+            module = getattr(self, name)
+            if module is not None:
+                module.eval()
+        return self
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: List[str],
+                              unexpected_keys: List[str], error_msgs: List[str]) -> None:
+        """Start the frozen part-detector copy from ``backbone`` / ``neck`` weights when the
+        checkpoint has none of its own (a stage-1 checkpoint)."""
+        for source, copy_name in (('backbone', 'part_backbone'), ('neck', 'part_neck')):
+            if getattr(self, copy_name) is None:
+                continue
+            src, dst = f'{prefix}{source}.', f'{prefix}{copy_name}.'
+            if not any(k.startswith(dst) for k in state_dict):
+                for key in [k for k in state_dict if k.startswith(src)]:
+                    state_dict[dst + key[len(src):]] = state_dict[key]
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
+
+    def _select_feat(self, x: Union[Tensor, Tuple[Tensor, ...]]) -> Tensor:
+        """The map at ``feat_index`` of a backbone / neck output."""
+        if isinstance(x, Tensor):
+            return x
+        if not -len(x) <= self.feat_index < len(x):
+            raise IndexError(f'EIANet feat_index={self.feat_index}, but the backbone/neck '
+                             f'gives {len(x)} feature maps')
+        return x[self.feat_index]
+
+    def extract_feat(self, batch_inputs: Tensor) -> Tensor:
+        """The feature map at ``feat_index`` of the backbone (and neck) outputs.
+
+        Args:
+            batch_inputs (Tensor): Images ``[B, 3, H, W]``.
+
+        Returns:
+            Tensor: ``[B, C, h, w]``.
+        """
+        x = self.backbone(batch_inputs)
+        if self.neck is not None:
+            x = self.neck(x)
+        return self._select_feat(x)
+
+    def _part_detector_feat(self, batch_inputs: Tensor) -> Tensor:
+        """The feature map of the frozen part-detector copy (no gradient)."""
+        x = self.part_backbone(batch_inputs)
+        if self.part_neck is not None:
+            x = self.part_neck(x)
+        return self._select_feat(x)
+
+    def _branches(self, batch_inputs: Tensor,
+                  batch_img_metas: List[dict]) -> Dict[str, Optional[Tensor]]:
+        """Part boxes, R-MAC part features and global features of a batch of images."""
+        x = self.extract_feat(batch_inputs)
+        out: Dict[str, Optional[Tensor]] = dict(
+            part_feats=None, part_valid=None, global_feats=None, boxes=None, scores=None)
+        if self.rpn_head is not None:
+            conv = self.rpn_head.conv_features(x)
+            with torch.no_grad():
+                if self.part_backbone is not None:
+                    det_conv = self.rpn_head.conv_features(
+                        self._part_detector_feat(batch_inputs))
+                else:
+                    det_conv = conv.detach()
+                cls_score, bbox_pred = self.rpn_head.forward_from_conv(det_conv)
+                boxes, scores, detected = self.rpn_head.select_parts(
+                    [cls_score], [bbox_pred], batch_img_metas)
+            out.update(boxes=boxes, scores=scores, part_valid=detected)
+            if self.rmac is not None:
+                out['part_feats'] = self.rmac(conv, boxes, detected, self.rpn_head.stride)
+        if self.global_branch is not None:
+            out['global_feats'] = self.global_branch(x)
+        return out
+
+    def loss(self, batch_inputs: Tensor,
+             batch_data_samples: SampleList) -> Dict[str, Union[Tensor, List[Tensor]]]:
+        """Stage 1: RPN losses on the part boxes; stage 2: the metric losses.
+
+        Args:
+            batch_inputs (Tensor): Images ``[B, 3, H, W]``.
+            batch_data_samples (list[DetDataSample]): Samples (part boxes in
+                ``gt_instances`` for stage 1; ``id_label`` / ``coarse_label`` metainfo for
+                stage 2).
+
+        Returns:
+            dict: Losses (keys containing ``loss``) and diagnostics.
+        """
+        if self.stage == 'part_rpn':
+            return self.rpn_head.loss((self.extract_feat(batch_inputs), ), batch_data_samples)
+        metas = [sample.metainfo for sample in batch_data_samples]
+        feats = self._branches(batch_inputs, metas)
+        return self.metric_head.loss(feats['part_feats'], feats['part_valid'],
+                                     feats['global_feats'], batch_data_samples)
+
+    def _raw_embedding(self, batch_inputs: Tensor, batch_img_metas: List[dict]
+                       ) -> Tuple[Tensor, Dict[str, Optional[Tensor]]]:
+        """The raw concatenated branch features ``[B, D]`` (the metric head's
+        ``predict_by_feat`` turns them, or their flip average, into the embedding) and the
+        branch outputs of one pass."""
+        feats = self._branches(batch_inputs, batch_img_metas)
+        branches = [f.flatten(1) for f in (feats['part_feats'], feats['global_feats'])
+                    if f is not None]
+        return torch.cat(branches, dim=1), feats
+
+    @staticmethod
+    def _flip_images(batch_inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """Flip each image horizontally inside its unpadded width (``img_shape``)."""
+        width = batch_inputs.size(-1)
+        if all(meta['img_shape'][1] == width for meta in batch_img_metas):
+            return batch_inputs.flip(-1)
+        flipped = batch_inputs.clone()
+        for i, meta in enumerate(batch_img_metas):
+            w = int(meta['img_shape'][1])
+            flipped[i, ..., :w] = batch_inputs[i, ..., :w].flip(-1)
+        return flipped
+
+    def predict(self,
+                batch_inputs: Tensor,
+                batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """Embeddings, part boxes and part features (docs/interfaces.md).
+
+        Args:
+            batch_inputs (Tensor): Images ``[B, 3, H, W]``.
+            batch_data_samples (list[DetDataSample]): Samples with image metas.
+            rescale (bool): Boxes in original image pixels. Defaults to True.
+
+        Returns:
+            list[DetDataSample]: Each with ``pred_feature [D]`` (with ``test_cfg.flip``, the
+            embedding of the branch features averaged over the image and its mirror),
+            ``pred_instances`` (``bboxes [N, 4]``, ``scores``, ``labels``, ``detected``; one
+            row per part, in part order, from the unflipped image; empty without an RPN) and
+            ``part_features [N, K]`` (R-MAC descriptors of the unflipped image, zeros for a
+            missed part; ``[0, 0]`` without R-MAC).
+        """
+        if self.metric_head is None:
+            raise ValueError('EIANet.predict needs a metric_head to form the embedding')
+        metas = [sample.metainfo for sample in batch_data_samples]
+        raw, feats = self._raw_embedding(batch_inputs, metas)
+        if self.test_cfg.get('flip', False):
+            # average the branch features of both passes, then form the embedding
+            raw_flip, _ = self._raw_embedding(self._flip_images(batch_inputs, metas), metas)
+            raw = (raw + raw_flip) / 2
+        embedding = self.metric_head.predict_by_feat(raw)
+        num_imgs = batch_inputs.size(0)
+        if feats['boxes'] is not None:
+            instances = self.rpn_head.to_instances(feats['boxes'], feats['scores'],
+                                                   feats['part_valid'], metas, rescale)
+        else:
+            instances = [InstanceData(bboxes=embedding.new_zeros(0, 4),
+                                      scores=embedding.new_zeros(0),
+                                      labels=embedding.new_zeros(0, dtype=torch.long),
+                                      detected=embedding.new_zeros(0, dtype=torch.bool))
+                         for _ in range(num_imgs)]
+        part_feats = feats['part_feats']
+        for i, sample in enumerate(batch_data_samples):
+            sample.pred_feature = embedding[i]
+            sample.pred_instances = instances[i]
+            sample.part_features = (part_feats[i] if part_feats is not None else
+                                    embedding.new_zeros(0, 0))
+        return batch_data_samples
+
+    def _forward(self, batch_inputs: Tensor, batch_data_samples: OptSampleList = None) -> Tensor:
+        """The embedding ``[B, D]`` of the images (no flip; for export and feature dumps).
+
+        Args:
+            batch_inputs (Tensor): Images ``[B, 3, H, W]``.
+            batch_data_samples (list[DetDataSample], optional): Image metas; without them
+                every image fills the whole input. Defaults to None.
+
+        Returns:
+            Tensor: ``[B, D]``.
+        """
+        if self.metric_head is None:
+            raise ValueError('EIANet tensor mode needs a metric_head to form the embedding')
+        if batch_data_samples is not None:
+            metas = [sample.metainfo for sample in batch_data_samples]
+        else:
+            shape = tuple(batch_inputs.shape[-2:])
+            metas = [dict(img_shape=shape, pad_shape=shape)] * batch_inputs.size(0)
+        raw, _ = self._raw_embedding(batch_inputs, metas)
+        return self.metric_head.predict_by_feat(raw)
