@@ -1,0 +1,294 @@
+"""The main job: SynthCars → part RPN → EIA-Net and the paper's baselines → one report.
+
+Every method is trained from its config on the same generated data and scored on the same
+verification pairs (model level and year level; easy / medium / hard) with
+:func:`eianet_mm.evaluation.functional.verification_metrics`; EIA-Net is also evaluated for
+re-ID on the SynthCars VeRi-776 split. ``tools/demo.py`` is the command line.
+"""
+import json
+import os
+import os.path as osp
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config
+
+from ..baselines import JointBayesian, PairSVM
+from ..datasets.synthcars import SynthCarsConfig, generate
+from ..evaluation.functional import (evaluate_rank_features, paired_distance,
+                                     verification_metrics)
+from .runs import (build_trained_model, collect_features, load_config, test_dataloader_of,
+                   train)
+
+PART_RPN_CONFIG = 'configs/partrpn_r18_synthcars.py'
+REID_DATA_CONFIG = 'configs/_base_/datasets/synthcars_veri776.py'
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of the paper's tables.
+
+    Args:
+        key (str): Short name (results.json key).
+        title (str): The row name in the paper.
+        config (str): The config that trains its network.
+        uses_parts (bool): Stage 2 starts from the stage-1 part RPN checkpoint.
+        classifier (str, optional): ``'svm'`` or ``'jb'`` for the classical baselines, which
+            fit on the network's training-set features; None scores pairs by the squared
+            Euclidean distance of the learned embeddings. Defaults to None.
+    """
+    key: str
+    title: str
+    config: str
+    uses_parts: bool
+    classifier: Optional[str] = None
+
+
+FC_CONFIG = 'configs/ablations/fc_r18_synthcars.py'
+METHODS: Tuple[Method, ...] = (
+    Method('fc_svm', 'FC feature + SVM', FC_CONFIG, False, 'svm'),
+    Method('fc_jb', 'FC feature + Joint Bayesian', FC_CONFIG, False, 'jb'),
+    Method('plain_drdl', 'Plain DRDL', 'configs/ablations/plain_drdl_r18_synthcars.py', False),
+    Method('rpn_rmac_drdl', 'RPN + R-MAC + DRDL*',
+           'configs/ablations/rpn_rmac_drdl_r18_synthcars.py', True),
+    Method('rpn_crmac_drdl', 'RPN + CR-MAC + DRDL*',
+           'configs/ablations/rpn_crmac_drdl_r18_synthcars.py', True),
+    Method('rpn_crmac_eial_drdl', 'RPN + CR-MAC + EIAL + DRDL*',
+           'configs/ablations/rpn_crmac_eial_drdl_r18_synthcars.py', True),
+    Method('eianet', 'EIA-Net (RPN + CR-MAC + EIAL + MCCL)', 'configs/eianet_r18_synthcars.py',
+           True),
+)
+METHODS_BY_KEY: Dict[str, Method] = {m.key: m for m in METHODS}
+#: The pair SVM's C: strong regularisation, since its 20,000 training pairs reuse few images
+#: (on small data C=1 made liblinear crawl for minutes, with no gain in accuracy).
+SVM_C = 0.01
+DEMO_METHODS: Tuple[str, ...] = ('fc_svm', 'fc_jb', 'plain_drdl', 'eianet')
+SUMMARY_KEYS = ('accuracy', 'accuracy_std', 'auc', 'threshold', 'tpr@fpr1e-2', 'tpr@fpr1e-3',
+                'num_pos', 'num_neg')
+
+
+def ensure_synthcars(data_root: str, seed: int, preset: str = 'demo', workers: int = 2,
+                     log: Callable[[str], None] = print) -> dict:
+    """Generate SynthCars into ``data_root`` unless the same seed and preset are there."""
+    meta_path = osp.join(data_root, 'synthcars_meta.json')
+    cfg = SynthCarsConfig.from_preset(preset)
+    if osp.isfile(meta_path):
+        with open(meta_path) as f:
+            meta = json.load(f)
+        if meta.get('seed') == seed and meta.get('config') == cfg.to_dict():
+            log(f'SynthCars seed {seed} ({preset}) already in {data_root}')
+            return meta
+        raise RuntimeError(f'{data_root} holds another SynthCars dataset (seed '
+                           f'{meta.get("seed")}); choose another --data-root or delete it')
+    log(f'generating SynthCars ({preset}, seed {seed}) into {data_root}')
+    generate(data_root, cfg, seed=seed, num_workers=workers)
+    with open(meta_path) as f:
+        return json.load(f)
+
+
+def pair_scores(feats: np.ndarray, samples: List[dict], pairs: dict,
+                score_fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Scores of one pair list, looking images up by ``img_id``."""
+    row = {s['img_id']: i for i, s in enumerate(samples)}
+    missing = [i for i in (*pairs['img_id1'], *pairs['img_id2']) if i not in row]
+    if missing:
+        raise KeyError(f'{pairs.get("file", "pair list")}: no embedding for {missing[0]}')
+    idx1 = np.array([row[i] for i in pairs['img_id1']])
+    idx2 = np.array([row[i] for i in pairs['img_id2']])
+    return np.asarray(score_fn(feats[idx1], feats[idx2]), dtype=np.float64)
+
+
+def negative_squared_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Similarity of two embedding batches: minus their squared Euclidean distance."""
+    return -paired_distance(x, y, 'euclidean').double().numpy()
+
+
+class MainJob:
+    """Train and evaluate the chosen methods on one SynthCars seed, then write the report.
+
+    Args:
+        seed (int): Seed of the generated data (and of the training runs).
+        work_dir (str): Where every run, ``results.json``, ``report.md`` and the plots go.
+        data_root (str, optional): Where SynthCars is generated. Defaults to
+            ``data/synthcars_seed<seed>``.
+        methods (Sequence[str]): Keys of :data:`METHODS` to run. Defaults to
+            :data:`DEMO_METHODS`.
+        preset (str): SynthCars size preset. Defaults to 'demo'.
+        cfg_options (dict, optional): Settings merged into every training config (e.g.
+            ``{'train_cfg.max_iters': 10}`` for a smoke run). Defaults to None.
+        log (Callable): Progress printer. Defaults to ``print``.
+    """
+
+    def __init__(self,
+                 seed: int,
+                 work_dir: str,
+                 data_root: Optional[str] = None,
+                 methods: Sequence[str] = DEMO_METHODS,
+                 preset: str = 'demo',
+                 cfg_options: Optional[dict] = None,
+                 log: Callable[[str], None] = print) -> None:
+        unknown = [m for m in methods if m not in METHODS_BY_KEY]
+        if unknown:
+            raise ValueError(f'unknown methods {unknown}; choose from {list(METHODS_BY_KEY)}')
+        self.seed = seed
+        self.work_dir = work_dir
+        self.data_root = data_root or f'data/synthcars_seed{seed}'
+        self.methods = [METHODS_BY_KEY[m] for m in methods]
+        self.preset = preset
+        self.cfg_options = dict(cfg_options or {})
+        self.cfg_options.setdefault('randomness.seed', seed)
+        self.log = log
+        self.timing: Dict[str, float] = {}
+        self._checkpoints: Dict[str, str] = {}
+        self._test_samples: Dict[str, List[dict]] = {}
+        self._stage = 0
+        self._num_stages = 2 + len({m.config for m in self.methods}) + (
+            1 if any(m.uses_parts for m in self.methods) else 0)
+
+    # ----------------------------------------------------------------- stages
+    def _banner(self, text: str) -> None:
+        self._stage += 1
+        elapsed = sum(self.timing.values())
+        self.log(f'\n==== [{self._stage}/{self._num_stages}] {text} '
+                 f'(elapsed {elapsed / 60:.1f} min) ====')
+
+    def _timed(self, name: str, fn: Callable, *args, **kwargs):
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.timing[name] = self.timing.get(name, 0.0) + time.perf_counter() - start
+        return out
+
+    def _config(self, config: str, run_name: str, load_from: Optional[str] = None) -> Config:
+        cfg = load_config(config, osp.join(self.work_dir, run_name), self.data_root,
+                          load_from=load_from, cfg_options=self.cfg_options)
+        # The job evaluates every method itself after training: no validation loop inside.
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        return cfg
+
+    def _train(self, config: str, run_name: str, load_from: Optional[str] = None) -> str:
+        if config not in self._checkpoints:
+            cfg = self._config(config, run_name, load_from)
+            self._checkpoints[config] = self._timed(f'train {run_name}', train, cfg, run_name)
+        return self._checkpoints[config]
+
+    def run(self) -> dict:
+        """Run every stage and write ``results.json``, ``report.md`` and the plots."""
+        os.makedirs(self.work_dir, exist_ok=True)
+        self._banner(f'SynthCars data (seed {self.seed})')
+        meta = self._timed('generate data', ensure_synthcars, self.data_root, self.seed,
+                           self.preset, log=self.log)
+        part_ckpt = None
+        if any(m.uses_parts for m in self.methods):
+            self._banner('stage 1: part RPN on the part boxes')
+            part_ckpt = self._train(PART_RPN_CONFIG, 'part_rpn')
+
+        results = dict(seed=self.seed, data_root=self.data_root, preset=self.preset,
+                       data=dict(counts=meta.get('counts'), part_names=meta.get('part_names')),
+                       methods={}, reid={}, timing_s=self.timing)
+        curves: Dict[str, Dict[str, dict]] = {}
+        for method in self.methods:
+            if method.config not in self._checkpoints:
+                what = 'network' if method.classifier is None else 'feature network'
+                self._banner(f'{method.title}: training its {what}')
+            ckpt = self._train(method.config, method.key if method.classifier is None
+                               else 'fc_network', part_ckpt if method.uses_parts else None)
+            metrics, method_curves = self._timed(f'evaluate {method.key}', self.evaluate,
+                                                 method, ckpt)
+            results['methods'][method.key] = dict(title=method.title, checkpoint=ckpt,
+                                                  verification=metrics)
+            curves[method.key] = method_curves
+            self.log(f'{method.title}: ' + ', '.join(
+                f'{name} acc {m["accuracy"]:.3f}' for name, m in metrics.items()))
+
+        eianet = next((m for m in self.methods if m.key == 'eianet'), None)
+        artefacts: Dict[str, str] = {}
+        if eianet is not None:
+            self._banner('EIA-Net re-ID on SynthCars VeRi-776 and pictures')
+            results['reid'], artefacts = self._timed('evaluate eianet re-ID',
+                                                     self.evaluate_reid, eianet)
+        self._write_outputs(results, curves, artefacts)
+        return results
+
+    # ------------------------------------------------------------- evaluation
+    def evaluate(self, method: Method, checkpoint: str) -> Tuple[Dict[str, dict], dict]:
+        """Verification metrics of one method on every pair list, and its ROC curves."""
+        cfg = self._config(method.config, method.key)
+        model = build_trained_model(cfg, checkpoint)
+        feats, samples, metainfo = collect_features(model, test_dataloader_of(cfg, 'test'))
+        if method.classifier is None:
+            score_fns = {'model': negative_squared_distance, 'year': negative_squared_distance}
+        else:
+            train_feats, train_samples, _ = collect_features(model, self._train_set_loader(cfg))
+            score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
+        metrics, curves = {}, {}
+        for name, pairs in sorted(metainfo['pairs'].items()):
+            level = name.split('_')[0]
+            scores = pair_scores(feats, samples, pairs, score_fns[level])
+            labels = np.asarray(pairs['label'])
+            # 10 folds as the protocol; fewer only on data too small for them (tiny preset).
+            n_folds = int(min(10, labels.sum(), (labels == 0).sum()))
+            full = verification_metrics(scores, labels, n_folds=n_folds, seed=0)
+            metrics[name] = {k: full[k] for k in SUMMARY_KEYS}
+            metrics[name]['n_folds'] = n_folds
+            curves[name] = dict(fpr=full['fpr'], tpr=full['tpr'])
+        self._test_samples[method.key] = samples
+        return metrics, curves
+
+    @staticmethod
+    def _train_set_loader(cfg: Config) -> dict:
+        """The training images in order, through the test pipeline (for the classical fits)."""
+        loader = test_dataloader_of(cfg, 'test')
+        dataset = cfg.train_dataloader.dataset.to_dict()
+        dataset['pipeline'] = loader['dataset']['pipeline']
+        loader['dataset'] = dataset
+        return loader
+
+    def _fit_classical(self, classifier: str, feats: np.ndarray,
+                       samples: List[dict]) -> Dict[str, Callable]:
+        """Fit SVM / Joint Bayesian at model level (coarse labels) and year level."""
+        labels = dict(model=np.array([s['coarse_label'] for s in samples]),
+                      year=np.array([s['id_label'] for s in samples]))
+        score_fns = {}
+        for level, y in labels.items():
+            if classifier == 'jb':
+                fitted = JointBayesian(pca_dim=min(128, *feats.shape)).fit(feats, y)
+            else:
+                fitted = PairSVM(C=SVM_C, seed=self.seed).fit(feats, y)
+            score_fns[level] = fitted.score
+        return score_fns
+
+    def evaluate_reid(self, method: Method) -> Tuple[dict, Dict[str, str]]:
+        """Re-ID metrics of a trained method on SynthCars VeRi-776, plus the pictures."""
+        cfg = self._config(method.config, method.key)
+        model = build_trained_model(cfg, self._checkpoints[method.config])
+        reid_cfg = load_config(REID_DATA_CONFIG, self.work_dir, self.data_root)
+        feats, samples, _ = collect_features(model, test_dataloader_of(reid_cfg, 'test'))
+        is_query = np.array([bool(s['is_query']) for s in samples])
+        pids = np.array([s['id_label'] for s in samples])
+        cams = np.array([s['cam_id'] for s in samples])
+        cmc, mAP, mINP = evaluate_rank_features(feats[is_query], feats[~is_query],
+                                                pids[is_query], pids[~is_query],
+                                                cams[is_query], cams[~is_query])
+        reid = {'R1': float(cmc[0]), 'R5': float(cmc[4]), 'R10': float(cmc[9]),
+                'mAP': float(mAP), 'mINP': float(mINP),
+                'num_query': int(is_query.sum()), 'num_gallery': int((~is_query).sum())}
+        from .report import draw_part_examples, draw_ranking_examples
+        artefacts = dict(
+            ranking=draw_ranking_examples(osp.join(self.work_dir, 'ranking_lists.png'), feats,
+                                          samples, is_query, pids, cams),
+            parts=draw_part_examples(osp.join(self.work_dir, 'part_detections.png'),
+                                     self._test_samples[method.key]))
+        return reid, artefacts
+
+    def _write_outputs(self, results: dict, curves: dict, artefacts: Dict[str, str]) -> None:
+        from .report import plot_roc_curves, write_report
+        artefacts = dict(artefacts)
+        artefacts['roc'] = plot_roc_curves(osp.join(self.work_dir, 'roc_curves.png'), curves,
+                                           {m.key: m.title for m in self.methods})
+        results['artefacts'] = {k: osp.basename(v) for k, v in artefacts.items()}
+        with open(osp.join(self.work_dir, 'results.json'), 'w') as f:
+            json.dump(results, f, indent=2)
+        write_report(osp.join(self.work_dir, 'report.md'), results)
+        self.log(f'\nreport: {osp.join(self.work_dir, "report.md")}')

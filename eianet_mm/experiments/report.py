@@ -1,0 +1,136 @@
+"""The main job's pictures (ROC curves, ranking lists, part boxes) and its report.md."""
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import cv2
+import numpy as np
+
+from ..evaluation.functional import pairwise_distance
+from ..visualization import draw_parts, draw_parts_grid, draw_ranking_list, vstack, write_png
+
+LEVELS = ('model', 'year')
+DIFFICULTIES = ('easy', 'medium', 'hard')
+
+
+def plot_roc_curves(path: str, curves: Mapping[str, Mapping[str, dict]],
+                    titles: Mapping[str, str]) -> str:
+    """One panel per pair list (rows: model / year level; columns: easy / medium / hard),
+    one curve per method, false-positive rate on a log axis."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(len(LEVELS), len(DIFFICULTIES), figsize=(13, 8.5), squeeze=False)
+    for r, level in enumerate(LEVELS):
+        for c, difficulty in enumerate(DIFFICULTIES):
+            ax = axes[r][c]
+            name = f'{level}_{difficulty}'
+            for key, method_curves in curves.items():
+                if name in method_curves:
+                    fpr = np.maximum(method_curves[name]['fpr'], 1e-4)
+                    ax.plot(fpr, method_curves[name]['tpr'], label=titles.get(key, key))
+            ax.set_xscale('log')
+            ax.set_xlim(1e-3, 1)
+            ax.set_ylim(0, 1.01)
+            ax.set_title(f'{level}-level, {difficulty} pairs')
+            ax.set_xlabel('false positive rate')
+            ax.set_ylabel('true positive rate')
+            ax.grid(True, alpha=0.3)
+    axes[0][0].legend(fontsize=8, loc='lower right')
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _read(path: str) -> np.ndarray:
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f'cannot read image {path}')
+    return image
+
+
+def draw_ranking_examples(path: str, feats: np.ndarray, samples: Sequence[dict],
+                          is_query: np.ndarray, pids: np.ndarray, cams: np.ndarray,
+                          num_queries: int = 4, top_k: int = 8) -> str:
+    """Ranking lists (paper Fig. 5) of a few evenly spaced queries, with the VeRi rule
+    (gallery images of the query's id *and* camera are left out)."""
+    q_idx = np.flatnonzero(is_query)
+    g_idx = np.flatnonzero(~is_query)
+    chosen = q_idx[np.linspace(0, len(q_idx) - 1, min(num_queries, len(q_idx))).astype(int)]
+    dist = pairwise_distance(feats[chosen], feats[g_idx]).double().numpy()
+    rows = []
+    for row, q in enumerate(chosen):
+        keep = ~((pids[g_idx] == pids[q]) & (cams[g_idx] == cams[q]))
+        order = np.argsort(dist[row], kind='stable')
+        order = order[keep[order]][:top_k]
+        gallery = [_read(samples[g_idx[i]]['img_path']) for i in order]
+        rows.append(draw_ranking_list(
+            _read(samples[q]['img_path']), gallery, distances=dist[row][order],
+            matches=pids[g_idx[order]] == pids[q], query_title=f'id {pids[q]} cam {cams[q]}'))
+    return write_png(path, vstack(rows))
+
+
+def draw_part_examples(path: str, samples: Sequence[dict],
+                       part_names: Optional[Sequence[str]] = None, num: int = 6) -> str:
+    """Detected part boxes on a few test images (paper Fig. 3)."""
+    chosen = [samples[i] for i in np.linspace(0, len(samples) - 1, min(num, len(samples)))
+              .astype(int)]
+    images, drawings = [], []
+    for sample in chosen:
+        image = _read(sample['img_path'])
+        parts = sample['pred_instances']
+        images.append(image)
+        drawings.append(draw_parts(image, _np(parts['bboxes']), _np(parts['labels']),
+                                   _np(parts['scores']), _np(parts['detected']), part_names))
+    return write_png(path, draw_parts_grid(images, drawings))
+
+
+def _np(value) -> np.ndarray:
+    return value.detach().cpu().numpy() if hasattr(value, 'detach') else np.asarray(value)
+
+
+def _verification_table(results: dict, level: str) -> List[str]:
+    names = [f'{level}_{d}' for d in DIFFICULTIES]
+    lines = ['| method | ' + ' | '.join(f'{d} acc (± std) | {d} AUC' for d in DIFFICULTIES)
+             + ' |', '|---' * (1 + 2 * len(DIFFICULTIES)) + '|']
+    for method in results['methods'].values():
+        cells = []
+        for name in names:
+            m = method['verification'].get(name)
+            cells += (['–', '–'] if m is None else
+                      [f'{m["accuracy"]:.3f} ± {m["accuracy_std"]:.3f}', f'{m["auc"]:.3f}'])
+        lines.append(f'| {method["title"]} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def write_report(path: str, results: dict) -> str:
+    """report.md: settings, the verification tables, re-ID, timings and the pictures."""
+    lines = [f'# EIA-Net on SynthCars (seed {results["seed"]})', '',
+             f'Data: `{results["data_root"]}` (preset `{results["preset"]}`): '
+             f'{results["data"].get("counts")}.', '',
+             'Verification accuracy: threshold chosen by 10-fold stratified cross-validation '
+             '(mean ± std over the held-out folds); AUC of the ROC curve.', '']
+    for level, text in (('model', 'Model-level verification (same model = positive)'),
+                        ('year', 'Year-level verification (same model *and* year = positive; '
+                         'negatives are the same model with another year)')):
+        lines += [f'## {text}', ''] + _verification_table(results, level) + ['']
+    if results.get('reid'):
+        r = results['reid']
+        lines += ['## Re-ID on SynthCars VeRi-776 (EIA-Net)', '',
+                  '| Rank-1 | Rank-5 | Rank-10 | mAP | mINP | queries | gallery |',
+                  '|---|---|---|---|---|---|---|',
+                  f'| {r["R1"]:.3f} | {r["R5"]:.3f} | {r["R10"]:.3f} | {r["mAP"]:.3f} | '
+                  f'{r["mINP"]:.3f} | {r["num_query"]} | {r["num_gallery"]} |', '']
+    artefacts: Dict[str, str] = results.get('artefacts', {})
+    for key, title in (('roc', 'ROC curves'), ('ranking', 'Ranking lists (green: same vehicle)'),
+                       ('parts', 'Detected parts')):
+        if key in artefacts:
+            lines += [f'## {title}', '', f'![{title}]({artefacts[key]})', '']
+    lines += ['## Time', '', '| stage | seconds |', '|---|---|']
+    lines += [f'| {k} | {v:.0f} |' for k, v in results['timing_s'].items()]
+    lines += [f'| total | {sum(results["timing_s"].values()):.0f} |', '']
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+    return path
+
+
+__all__ = ['draw_part_examples', 'draw_ranking_examples', 'plot_roc_curves', 'write_report']

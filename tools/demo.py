@@ -1,0 +1,47 @@
+"""The main job: generate SynthCars, train the part RPN and EIA-Net with the paper's
+baselines, evaluate, and write a report (results.json, report.md, plots) to the work dir.
+
+Examples:
+    python tools/demo.py --seed 7                       # what `make demo SEED=7` runs
+    python tools/demo.py --seed 7 --full-table          # every row of the paper's ablation table
+    python tools/demo.py --methods plain_drdl eianet    # a subset
+"""
+import argparse
+
+import eianet_mm  # noqa: F401  (registers modules)
+from eianet_mm.experiments import DEMO_METHODS, METHODS, MainJob
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--seed', type=int, default=7, help='seed of the generated data and '
+                        'of the training runs (default: 7)')
+    parser.add_argument('--work-dir', help='output folder (default: work_dirs/demo_seed<SEED>)')
+    parser.add_argument('--data-root', help='where SynthCars is generated (default: '
+                        'data/synthcars_seed<SEED>)')
+    parser.add_argument('--preset', default='demo', help='SynthCars size preset (default: demo)')
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--methods', nargs='+', choices=[m.key for m in METHODS],
+                       help=f'methods to run (default: {" ".join(DEMO_METHODS)})')
+    group.add_argument('--full-table', action='store_true',
+                       help='run every method of the paper\'s table (longer)')
+    parser.add_argument('--max-iters', type=int,
+                        help='override every training config\'s iterations (smoke runs)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    methods = [m.key for m in METHODS] if args.full_table else (args.methods or DEMO_METHODS)
+    cfg_options = {}
+    if args.max_iters is not None:
+        cfg_options['train_cfg.max_iters'] = args.max_iters
+    job = MainJob(seed=args.seed, work_dir=args.work_dir or f'work_dirs/demo_seed{args.seed}',
+                  data_root=args.data_root, methods=methods, preset=args.preset,
+                  cfg_options=cfg_options)
+    job.run()
+
+
+if __name__ == '__main__':
+    main()
