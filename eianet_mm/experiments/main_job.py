@@ -165,6 +165,12 @@ class MainJob:
                           load_from=load_from, cfg_options=self.cfg_options)
         # The job evaluates every method itself after training: no validation loop inside.
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        # One progress line per twelfth of the run instead of mmengine's INFO log.
+        cfg.log_level = 'WARNING'
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='ProgressLineHook', name=run_name,
+                 interval=max(1, cfg.train_cfg.max_iters // 12))
+        ]
         return cfg
 
     def _train(self, config: str, run_name: str, load_from: Optional[str] = None) -> str:
