@@ -10,6 +10,7 @@ model = dict(
     metric_head=dict(
         _delete_=True,
         type='MetricHead',
+        normalize=True,  # as the full EIA-Net: compared on the same footing
         loss_rmac=None,
         loss_global=None,
         loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),

@@ -102,12 +102,26 @@ def _verification_table(results: dict, level: str) -> List[str]:
     return lines
 
 
+def describe_counts(counts: dict) -> str:
+    """One sentence of the generated data's sizes (from ``synthcars_meta.json`` counts)."""
+    cc, veri = counts.get('compcars', {}), counts.get('veri776', {})
+    pairs = cc.get('pairs', {})
+    pair_text = ', '.join(f'{name} {p["positives"]}+{p["negatives"]}'
+                          for name, p in sorted(pairs.items()))
+    return (f'CompCars layout {cc.get("train_images", "?")} training / '
+            f'{cc.get("test_images", "?")} test images, pairs (positives+negatives) '
+            f'{pair_text}; VeRi-776 layout {veri.get("train_ids", "?")} training / '
+            f'{veri.get("test_ids", "?")} test vehicles, {veri.get("query_images", "?")} '
+            f'queries, {veri.get("test_images", "?")} gallery images')
+
+
 def write_report(path: str, results: dict) -> str:
     """report.md: settings, the verification tables, re-ID, timings and the pictures."""
     lines = [f'# EIA-Net on SynthCars (seed {results["seed"]})', '',
              f'Data: `{results["data_root"]}` (preset `{results["preset"]}`): '
-             f'{results["data"].get("counts")}.', '',
+             f'{describe_counts(results["data"].get("counts") or {})}.', '',
              'Verification accuracy: threshold chosen by 10-fold stratified cross-validation '
+             '(fewer folds only for pair lists too small for 10: `n_folds` in results.json) '
              '(mean ± std over the held-out folds); AUC of the ROC curve.', '']
     for level, text in (('model', 'Model-level verification (same model = positive)'),
                         ('year', 'Year-level verification (same model *and* year = positive; '

@@ -33,11 +33,11 @@ class StopOnNonFiniteLossHook(Hook):
                          outputs: Optional[Dict[str, torch.Tensor]] = None) -> None:
         if not outputs or not self.every_n_train_iters(runner, self.interval):
             return
-        bad = {
-            name: float(value)
-            for name, value in outputs.items()
-            if 'loss' in name and not math.isfinite(float(value))
+        values = {
+            name: float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
+            for name, value in outputs.items() if 'loss' in name
         }
+        bad = {name: value for name, value in values.items() if not math.isfinite(value)}
         if bad:
             terms = ', '.join(f'{name}={value}' for name, value in sorted(bad.items()))
             last = runner.message_hub.get_info('last_ckpt')

@@ -47,7 +47,8 @@ class ProgressLineHook(Hook):
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[Dict[str, torch.Tensor]] = None) -> None:
         if outputs and 'loss' in outputs:
-            self._losses.append(float(outputs['loss']))
+            loss = outputs['loss']
+            self._losses.append(float(loss.detach() if isinstance(loss, torch.Tensor) else loss))
         done, total = runner.iter + 1, runner.max_iters
         if done % self.interval and done != total:
             return

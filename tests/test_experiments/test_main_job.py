@@ -1,0 +1,58 @@
+"""The main job end to end on the tiny SynthCars preset (a few iterations per stage)."""
+import json
+import os.path as osp
+
+import pytest
+
+from eianet_mm.experiments import MainJob
+from eianet_mm.experiments.main_job import ensure_synthcars
+
+
+@pytest.fixture(scope='module')
+def job_results(tmp_path_factory):
+    root = tmp_path_factory.mktemp('main_job')
+    lines = []
+    job = MainJob(seed=1, work_dir=str(root / 'work'), data_root=str(root / 'data'),
+                  methods=('fc_jb', 'plain_drdl', 'eianet'), preset='tiny',
+                  cfg_options={'train_cfg.max_iters': 2}, log=lines.append)
+    return job.run(), root, lines
+
+
+def test_results_json_holds_every_number(job_results):
+    results, root, _ = job_results
+    with open(root / 'work' / 'results.json') as f:
+        assert json.load(f) == json.loads(json.dumps(results))
+    assert set(results['methods']) == {'fc_jb', 'plain_drdl', 'eianet'}
+    for method in results['methods'].values():
+        assert set(method['verification']) == {f'{level}_{difficulty}'
+                                               for level in ('model', 'year')
+                                               for difficulty in ('easy', 'medium', 'hard')}
+        for metrics in method['verification'].values():
+            assert 0.0 <= metrics['accuracy'] <= 1.0 and 0.0 <= metrics['auc'] <= 1.0
+            assert 2 <= metrics['n_folds'] <= 10
+    assert set(results['reid']) >= {'R1', 'R5', 'mAP', 'mINP'}
+    assert 0.0 <= results['reid']['R1'] <= results['reid']['R5'] <= 1.0
+
+
+def test_report_and_pictures_are_written(job_results):
+    results, root, lines = job_results
+    work = root / 'work'
+    report = (work / 'report.md').read_text()
+    assert 'Year-level verification' in report and 'Plain DRDL' in report
+    for name in ('roc_curves.png', 'ranking_lists.png', 'part_detections.png'):
+        with open(work / name, 'rb') as f:
+            assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+        assert f'({name})' in report
+    assert any(line.startswith('\n==== [') for line in lines)  # per-stage progress
+
+
+def test_existing_data_of_another_seed_is_not_overwritten(job_results):
+    _, root, _ = job_results
+    with pytest.raises(RuntimeError, match='holds another SynthCars dataset \\(seed 1\\)'):
+        ensure_synthcars(str(root / 'data'), seed=2, preset='tiny', log=lambda s: None)
+    assert osp.isfile(root / 'data' / 'synthcars_meta.json')
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown methods \\['nope'\\]"):
+        MainJob(seed=0, work_dir='unused', methods=('nope', ))
