@@ -5,6 +5,7 @@ temporary folder and reports images/s of the render phase and of the whole gener
 plan, rendering, layout files). Prints one final JSON line.
 
     python benchmarks/bench_synthcars.py [--image-size 128] [--workers 1 2] [--repeat 1]
+    python benchmarks/bench_synthcars.py --quick    # 8 CompCars images per class, 1 worker
 
 The project's target is >= 300 images/s at 128x128 on 2 cores. Other processes on the machine
 lower the wall-clock figures; "images per CPU-second" (CPU time of this process and its
@@ -29,12 +30,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--image-size', type=int, default=128, help='default: 128')
-    parser.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='default: 1 2')
+    parser.add_argument('--workers', type=int, nargs='+',
+                        help='default: 1 2 (--quick: 1)')
     parser.add_argument('--repeat', type=int, default=1,
                         help='runs per worker count; the best is reported (default: 1)')
     parser.add_argument('--seed', type=int, default=0, help='default: 0')
+    parser.add_argument('--quick', action='store_true',
+                        help="8 CompCars images per class (not 24); 1 worker unless --workers")
     args = parser.parse_args()
-    cfg = SynthCarsConfig(image_size=args.image_size)
+    if args.workers is None:
+        args.workers = [1] if args.quick else [1, 2]
+    cfg = SynthCarsConfig(image_size=args.image_size,
+                          **(dict(images_per_class=8) if args.quick else {}))
     results = {}
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'SynthCars generation, demo sizes at {args.image_size}x{args.image_size}, '

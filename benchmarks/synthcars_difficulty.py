@@ -8,6 +8,7 @@ reporting ROC AUC and 10-fold cross-validated threshold accuracy. The histogram 
 chance on year-level pairs, the oracle clearly above it. Prints one final JSON line.
 
     python benchmarks/synthcars_difficulty.py [--seed 0] [--preset demo] [--workers 2]
+    python benchmarks/synthcars_difficulty.py --quick    # the tiny preset (64x64), seconds
 """
 import argparse
 import json
@@ -28,7 +29,10 @@ def main() -> None:
     parser.add_argument('--workers', type=int, default=min(2, os.cpu_count() or 1),
                         help='default: min(2, CPUs)')
     parser.add_argument('--root', help='score this existing dataset instead of generating one')
+    parser.add_argument('--quick', action='store_true', help='the tiny preset')
     args = parser.parse_args()
+    if args.quick:
+        args.preset = 'tiny'
     overrides = {} if args.images_per_class is None else dict(
         images_per_class=args.images_per_class)
     cfg = SynthCarsConfig.from_preset(args.preset, **overrides)

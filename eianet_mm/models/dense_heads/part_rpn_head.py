@@ -3,7 +3,6 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmcv.ops import batched_nms
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
@@ -30,15 +29,16 @@ class PartRPNHead(RPNHead):
     Test config keys (``test_cfg``):
 
     - ``part_select`` (str): ``'nms'`` (default): per part, the ``nms_pre`` best anchors are
-      decoded, boxes not wider and higher than ``min_bbox_size`` dropped, NMS run per part
-      (``batched_nms`` with the part as label) and the best kept box taken; ``'max'``: the
-      decoded box of each part's best-scoring anchor, pure tensor operations (exportable).
-      NMS never suppresses a part's top-scoring box, so both give the same box unless the
-      size filter removes that box.
+      decoded, boxes not wider and higher than ``min_bbox_size`` dropped, and the box that a
+      per-part NMS would keep first taken: the best-scoring remaining box (NMS never
+      suppresses it, so the NMS itself is not run); ``'max'``: the decoded box of each
+      part's best-scoring anchor, pure tensor operations (exportable). Both give the same
+      box (ties: the lowest anchor index) unless the size filter removes that box.
     - ``score_thr`` (float): a part is detected when its best score reaches it. Defaults to
       0.5.
-    - ``nms_pre`` (int): candidates per part before NMS (-1: all). Defaults to 1000.
-    - ``nms`` (dict): the NMS config. Defaults to ``dict(type='nms', iou_threshold=0.7)``.
+    - ``nms_pre`` (int): candidates per part (-1: all). Defaults to 1000.
+    - ``nms`` (dict): mmdet's RPN NMS config; accepted, but it cannot change the selected
+      box (see ``'nms'`` above).
     - ``min_bbox_size`` (float): see above, ``'nms'`` only; -1 disables. Defaults to -1.
 
     Args:
@@ -171,46 +171,39 @@ class PartRPNHead(RPNHead):
     def _select_nms(self, scores: Tensor, deltas: Tensor, priors: Tensor,
                     batch_img_metas: List[dict],
                     cfg: ConfigDict) -> Tuple[Tensor, Tensor, Tensor]:
-        """Per part: top ``nms_pre`` anchors, size filter, NMS, best kept box. Returns boxes
-        ``[B, N, 4]``, scores ``[B, N]`` and whether a box survived the filter ``[B, N]``."""
-        num_parts = scores.size(-1)
+        """Per part: the best-scoring candidate box that passes the size filter. Returns
+        boxes ``[B, N, 4]``, scores ``[B, N]`` and whether a box survived the filter
+        ``[B, N]``.
+
+        The candidates of a part are its ``nms_pre`` best anchors (an anchor is one when
+        fewer than ``nms_pre`` anchors of the part score higher). Per-part NMS keeps the
+        best candidate first, so it is taken directly (ties: the lowest anchor index) and
+        the NMS is not run. The deltas do not depend on the part, so every anchor is decoded
+        once, for all images and parts at once.
+        """
+        num_imgs, num_anchors, num_parts = scores.shape
         nms_pre = cfg.get('nms_pre', 1000)
-        num_cand = scores.size(1) if nms_pre <= 0 else min(nms_pre, scores.size(1))
         min_size = cfg.get('min_bbox_size', -1)
-        nms_cfg = cfg.get('nms', dict(type='nms', iou_threshold=0.7))
-        out_boxes, out_scores, out_found = [], [], []
-        for img_scores, img_deltas, meta in zip(scores, deltas, batch_img_metas):
-            top_scores, top_idx = img_scores.t().topk(num_cand, dim=1)  # [N, num_cand]
-            flat_idx = top_idx.reshape(-1)
-            boxes = self._clip(self.bbox_coder.decode(priors[flat_idx], img_deltas[flat_idx])
-                               [None], [meta])[0]
-            cand_scores = top_scores.reshape(-1)
-            labels = torch.arange(num_parts, device=scores.device).repeat_interleave(num_cand)
-            if min_size >= 0:
-                wh = boxes[:, 2:] - boxes[:, :2]
-                keep = (wh > min_size).all(dim=1)
-                boxes, cand_scores, labels = boxes[keep], cand_scores[keep], labels[keep]
-            part_boxes = boxes.new_zeros(num_parts, 4)
-            # A part with no candidate left keeps its best raw score (it is then missed).
-            part_scores = top_scores[:, 0].clone()
-            found = torch.zeros_like(part_scores, dtype=torch.bool)
-            if boxes.numel():
-                dets, keep_idx = batched_nms(boxes, cand_scores, labels, nms_cfg)
-                kept_labels = labels[keep_idx]
-                num_kept = kept_labels.numel()
-                # batched_nms sorts by score: the first kept row of a part is its best box.
-                first = torch.full((num_parts, ), num_kept, dtype=torch.long,
-                                   device=scores.device).scatter_reduce(
-                                       0, kept_labels,
-                                       torch.arange(num_kept, device=scores.device), 'amin')
-                found = first < num_kept
-                rows = first.clamp(max=max(num_kept - 1, 0))
-                part_boxes = torch.where(found[:, None], boxes[keep_idx][rows], part_boxes)
-                part_scores = torch.where(found, dets[rows, -1], part_scores)
-            out_boxes.append(part_boxes)
-            out_scores.append(part_scores)
-            out_found.append(found)
-        return torch.stack(out_boxes), torch.stack(out_scores), torch.stack(out_found)
+        boxes = self.bbox_coder.decode(
+            priors.repeat(num_imgs, 1), deltas.reshape(-1, deltas.size(-1)))
+        boxes = self._clip(boxes.reshape(num_imgs, num_anchors, 4), batch_img_metas)
+        if min_size >= 0:
+            wh = boxes[..., 2:] - boxes[..., :2]
+            keep = (wh > min_size).all(dim=-1)  # [B, A]
+        else:
+            keep = boxes.new_ones(boxes.shape[:2], dtype=torch.bool)
+        part_anchor_scores = scores.transpose(1, 2).contiguous()  # [B, N, A]
+        best_scores, best_idx = part_anchor_scores.masked_fill(
+            ~keep[:, None], torch.finfo(scores.dtype).min).max(dim=-1)  # [B, N]
+        found = keep.any(dim=1, keepdim=True).expand(-1, num_parts)
+        if 0 < nms_pre < num_anchors:
+            higher = (part_anchor_scores > best_scores[..., None]).sum(dim=-1)
+            found = found & (higher < nms_pre)
+        part_boxes = boxes.gather(1, best_idx[..., None].expand(-1, -1, 4))
+        part_boxes = torch.where(found[..., None], part_boxes, part_boxes.new_zeros(()))
+        # A part with no candidate left keeps its best raw score (it is then missed).
+        part_scores = torch.where(found, best_scores, part_anchor_scores.amax(dim=-1))
+        return part_boxes, part_scores, found
 
     def select_parts(self,
                      cls_scores: List[Tensor],

@@ -1,0 +1,211 @@
+"""Embedding extraction speed: the full EIA-Net against its backbone with global average pooling.
+
+For each config, one batch of random ``uint8`` images at the config's test input size goes
+through, in one run, with alternated repetitions (the order rotates every repetition, so
+machine noise hits every variant alike):
+
+- ``eianet``: the model as configured, through ``model.test_step`` (data preprocessor +
+  ``predict``: backbone, part RPN and part selection, R-MAC, Part-based CNN, metric head),
+  the call ``eianet_mm.apis.extract`` makes per batch. The stage-2 configs keep a frozen
+  copy of the stage-1 backbone that detects the parts (``freeze_part_detector``), so the
+  backbone runs twice per image;
+- ``eianet_shared``: the same model with ``freeze_part_detector=False`` (the paper's
+  EIA-Net: the part RPN reads the backbone that the R-MAC pools; one backbone pass);
+- ``gap``: the data preprocessor, the same backbone (that of ``eianet``) and global average
+  pooling of the same feature map.
+
+Images/s come from the median batch time of each variant; the overhead is the median over
+repetitions of the per-repetition time ratio (variant / gap), measured side by side, in wall
+time and in process CPU time (which time spent waiting for a core on a shared machine does not
+inflate). Target: EIA-Net within 1.3x of the GAP backbone. Weights are random
+(``init_model`` without a checkpoint): no computation depends on their values. Prints one
+final JSON line.
+
+Usage::
+
+    python benchmarks/bench_extract.py            # SynthCars r18 (128) and VGG16 (224), ~2 min
+    python benchmarks/bench_extract.py --quick    # small batches, seconds
+    python benchmarks/bench_extract.py --threads 1    # one torch thread
+    python benchmarks/bench_extract.py --configs configs/eianet_vgg16_compcars.py \\
+        --batch-size 16 --repeat 5 --profile      # + the top operators of one EIA-Net batch
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from typing import Callable, Dict, List, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+
+from mmdet.structures import DetDataSample
+from eianet_mm.apis import init_model
+from eianet_mm.apis.inference import load_config
+
+CONFIGS = ('configs/eianet_r18_synthcars.py', 'configs/eianet_vgg16_compcars.py')
+# (default, --quick) batch size and repetitions per config; others use the generic values
+RUNS = {
+    'configs/eianet_r18_synthcars.py': dict(batch=(32, 8), repeat=(15, 3)),
+    'configs/eianet_vgg16_compcars.py': dict(batch=(8, 2), repeat=(5, 2)),
+}
+GENERIC_RUNS = dict(batch=(8, 2), repeat=(5, 2))
+TARGET = 1.3
+
+
+def cpu_name() -> str:
+    """The CPU model from ``/proc/cpuinfo`` (else ``platform.processor()``)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def test_input_size(cfg: Config) -> Tuple[int, int]:
+    """``(h, w)`` of the test pipeline's ``Resize`` (the network input size)."""
+    for step in cfg.test_dataloader.dataset.pipeline:
+        if str(step.get('type', '')).split('.')[-1] == 'Resize' and 'scale' in step:
+            w, h = step['scale']
+            return int(h), int(w)
+    raise ValueError('the test pipeline has no Resize with a fixed scale')
+
+
+def make_batch(size: Tuple[int, int], batch: int, seed: int) -> dict:
+    """What the test pipeline + ``pseudo_collate`` hand ``test_step``: uint8 images and
+    their metas (the image fills the input: no padding, scale 1)."""
+    gen = torch.Generator().manual_seed(seed)
+    h, w = size
+    inputs = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen)
+              for _ in range(batch)]
+    metas = dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w), scale_factor=(1., 1.))
+    return dict(inputs=inputs, data_samples=[DetDataSample(metainfo=dict(metas))
+                                             for _ in range(batch)])
+
+
+def fresh(data: dict) -> dict:
+    """A copy of the batch with new data samples (``predict`` writes into them)."""
+    return dict(inputs=data['inputs'],
+                data_samples=[DetDataSample(metainfo=s.metainfo) for s in data['data_samples']])
+
+
+def gap_forward(model: torch.nn.Module) -> Callable[[dict], torch.Tensor]:
+    """Data preprocessor + the model's backbone (and neck) + global average pooling."""
+
+    def run(data: dict) -> torch.Tensor:
+        inputs = model.data_preprocessor(data, False)['inputs']
+        return F.adaptive_avg_pool2d(model.extract_feat(inputs), 1).flatten(1)
+
+    return run
+
+
+def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
+                 profile: bool) -> dict:
+    cfg = load_config(config)
+    cfg.model.backbone.init_cfg = None  # no pretrained download; weights stay random
+    size = test_input_size(cfg)
+    models = dict(eianet=init_model(cfg, device=device),
+                  eianet_shared=init_model(cfg, device=device, cfg_options={
+                      'model.freeze_part_detector': False}))
+    data = make_batch(size, batch, seed)
+    runs: Dict[str, Callable[[dict], object]] = dict(
+        eianet=models['eianet'].test_step, eianet_shared=models['eianet_shared'].test_step,
+        gap=gap_forward(models['eianet']))
+    names = list(runs)
+    times: Dict[str, List[float]] = {name: [] for name in names}
+    cpu_times: Dict[str, List[float]] = {name: [] for name in names}
+
+    def sync() -> None:
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    with torch.no_grad():
+        for name in names:  # warm-up (first-call costs), not timed
+            runs[name](fresh(data))
+        sync()
+        for rep in range(repeat):
+            for name in names[rep % len(names):] + names[:rep % len(names)]:
+                batch_data = fresh(data)
+                t0, c0 = time.perf_counter(), time.process_time()
+                runs[name](batch_data)
+                sync()
+                times[name].append(time.perf_counter() - t0)
+                cpu_times[name].append(time.process_time() - c0)
+        table = None
+        if profile:
+            from torch.profiler import profile as torch_profile
+            with torch_profile() as prof:
+                runs['eianet'](fresh(data))
+            table = prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=15)
+
+    def paired_ratio(series: Dict[str, List[float]], name: str) -> float:
+        return statistics.median(a / b for a, b in zip(series[name], series['gap']))
+
+    median = {name: statistics.median(t) for name, t in times.items()}
+    cpu_median = {name: statistics.median(t) for name, t in cpu_times.items()}
+    detector = models['eianet'].part_backbone is not None
+    out = dict(config=config, input_size=list(size), batch=batch, repeat=repeat,
+               frozen_part_detector=detector,
+               images_per_s={n: round(batch / t, 2) for n, t in median.items()},
+               images_per_cpu_s={n: round(batch / t, 2) for n, t in cpu_median.items()},
+               median_batch_s={n: round(t, 4) for n, t in median.items()},
+               min_batch_s={n: round(min(t), 4) for n, t in times.items()})
+    for name in ('eianet', 'eianet_shared'):
+        key = 'overhead' + name[len('eianet'):]
+        out[key] = round(paired_ratio(times, name), 3)
+        out[key + '_cpu'] = round(paired_ratio(cpu_times, name), 3)
+    print(f'{config}: {size[0]}x{size[1]}, batch {batch}, {repeat} alternated repetitions')
+    for name in names:
+        print(f'  {name:14s} {batch / median[name]:8.2f} images/s  {batch / cpu_median[name]:8.2f} '
+              f'images/CPU-s  (median batch {median[name]:.3f} s, min {min(times[name]):.3f} s)')
+    print(f'  overhead vs GAP backbone (wall / CPU time): eianet {out["overhead"]:.2f}x / '
+          f'{out["overhead_cpu"]:.2f}x'
+          f'{" (two backbone passes: frozen part detector)" if detector else ""}; '
+          f'eianet_shared {out["overhead_shared"]:.2f}x / {out["overhead_shared_cpu"]:.2f}x '
+          f'(target <= {TARGET}x)')
+    if table is not None:
+        print(table)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--quick', action='store_true', help='small batches, few repetitions')
+    parser.add_argument('--configs', nargs='+', default=list(CONFIGS),
+                        help='EIA-Net configs (default: the SynthCars and VGG16 ones)')
+    parser.add_argument('--batch-size', type=int, help='override the per-config batch size')
+    parser.add_argument('--repeat', type=int, help='override the per-config repetitions')
+    parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--profile', action='store_true',
+                        help='print the top operators of one EIA-Net batch (torch.profiler)')
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f'machine: {cpu_name()}, {os.cpu_count()} CPUs, torch threads '
+          f'{torch.get_num_threads()}, torch {torch.__version__}, load average '
+          f'{os.getloadavg()[0]:.2f}')
+    result = dict(bench='extract', quick=args.quick, machine=cpu_name(), cpus=os.cpu_count(),
+                  torch_threads=torch.get_num_threads(), torch=torch.__version__,
+                  device=args.device, configs={}, targets={})
+    for config in args.configs:
+        runs = RUNS.get(config, GENERIC_RUNS)
+        batch = args.batch_size or runs['batch'][args.quick]
+        repeat = args.repeat or runs['repeat'][args.quick]
+        out = bench_config(config, batch, repeat, args.seed, args.device, args.profile)
+        name = os.path.splitext(os.path.basename(config))[0]
+        result['configs'][name] = out
+        result['targets'][f'{name}_within_{TARGET}x'] = out['overhead'] <= TARGET
+        result['targets'][f'{name}_shared_within_{TARGET}x'] = out['overhead_shared'] <= TARGET
+    result['load_average_after'] = round(os.getloadavg()[0], 2)
+    print(json.dumps(result))
+
+
+if __name__ == '__main__':
+    main()
