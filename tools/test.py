@@ -10,12 +10,13 @@ import os
 import os.path as osp
 import time
 
-import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 import eianet_mm  # noqa: F401  (registers modules, safe checkpoint loading)
+from eianet_mm.utils.config import read_config
+from eianet_mm.utils.launch import configure_launcher
 from eianet_mm.utils.results_table import format_results_table
 
 
@@ -39,10 +40,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path} does not exist')
-    cfg = Config.fromfile(args.config)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -52,8 +52,7 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    if not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    configure_launcher(cfg)
 
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

@@ -11,6 +11,8 @@ import os.path as osp
 import re
 from typing import List, Optional, Sequence, Tuple
 
+from ..datasets.parsing import read_lines
+
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
@@ -41,23 +43,21 @@ def read_image_list(list_file: str,
     Returns:
         tuple: the image paths, and their labels (None when the list has no labels).
     """
-    if not osp.isfile(list_file):
-        raise FileNotFoundError(f'image list not found: {list_file}')
     root = osp.dirname(osp.abspath(list_file)) if root is None else root
     paths, labels = [], []
-    with open(list_file, encoding='utf-8') as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip() or line.lstrip().startswith('#'):
-                continue
-            try:
-                path, label = parse_list_line(line)
-            except ValueError as err:
-                raise ValueError(f'{list_file}, line {number}: {err}') from None
-            if labels and (label is None) != (labels[-1] is None):
-                raise ValueError(f'{list_file}, line {number}: some lines have a label and '
-                                 'some do not; label every image or none')
-            paths.append(path if osp.isabs(path) else osp.join(root, path))
-            labels.append(label)
+    # strict UTF-8: a file in another encoding (or binary) names the file and line
+    for line in read_lines(list_file, 'image list'):
+        if line.text.startswith('#'):
+            continue
+        try:
+            path, label = parse_list_line(line.text)
+        except ValueError as err:
+            raise ValueError(f'{list_file}, line {line.number}: {err}') from None
+        if labels and (label is None) != (labels[-1] is None):
+            raise ValueError(f'{list_file}, line {line.number}: some lines have a label and '
+                             'some do not; label every image or none')
+        paths.append(path if osp.isabs(path) else osp.join(root, path))
+        labels.append(label)
     if not paths:
         raise ValueError(f'image list {list_file} names no image')
     return paths, (None if labels[0] is None else labels)

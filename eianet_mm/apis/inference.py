@@ -27,6 +27,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import get_test_pipeline_cfg
 from ..datasets.vehicle_parts import SYNTHCARS_PART_CLASSES
 from ..evaluation.functional.distance import check_metric, paired_distance
+from ..utils.config import read_config
 from .thresholds import LEVELS, find_thresholds, resolve_threshold
 
 ImageInput = Union[str, Path, np.ndarray]
@@ -36,9 +37,7 @@ PART_KEYS = ('bboxes', 'scores', 'labels', 'detected')
 def load_config(config: Union[str, Path, Config], cfg_options: Optional[dict] = None) -> Config:
     """A config from a file (or a copy of a ``Config``), with ``cfg_options`` merged in."""
     if isinstance(config, (str, Path)):
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'config file not found: {config}')
-        cfg = Config.fromfile(str(config))
+        cfg = read_config(str(config))
     elif isinstance(config, Config):
         cfg = copy.deepcopy(config)
     else:
@@ -70,14 +69,29 @@ def init_model(config: Union[str, Path, Config],
 
     Returns:
         torch.nn.Module: The model in eval mode.
+
+    Raises:
+        FileNotFoundError: The config or the checkpoint does not exist.
+        ValueError: The config cannot be read or names an unknown module type.
+        RuntimeError: The checkpoint is corrupt, not trusted, or does not fit the model.
     """
     cfg = load_config(config, cfg_options)
+    name = config if isinstance(config, (str, Path)) else 'the config'
     init_default_scope(cfg.get('default_scope', 'mmdet'))
-    model = MODELS.build(cfg.model)
+    try:
+        model = MODELS.build(cfg.model)
+    except KeyError as err:  # an unknown type: the registry's message names it
+        raise ValueError(f'{name}: cannot build the model: {err.args[0]}') from err
     meta: dict = {}
     if checkpoint is not None:
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                                 logger='silent')
+        try:
+            loaded = load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
+                                     logger='silent')
+        except RuntimeError as err:
+            if 'do not match exactly' not in str(err):
+                raise
+            raise RuntimeError(f'checkpoint {checkpoint} does not fit the model of {name}: '
+                               f'{_mismatch_summary(str(err))}') from err
         meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}
     model.cfg = cfg
     model.dataset_meta = meta.get('dataset_meta')
@@ -85,6 +99,28 @@ def init_model(config: Union[str, Path, Config],
     model.to(device)
     model.eval()
     return model
+
+
+def _mismatch_summary(message: str, shown: int = 3) -> str:
+    """mmengine's strict-loading message in one line: each kind of mismatch with its count
+    and the first ``shown`` names."""
+    kinds = {'size mismatch': [], 'unexpected key in source state_dict': [],
+             'missing keys in source state_dict': []}
+    for line in message.splitlines():
+        if line.startswith('size mismatch for '):
+            kinds['size mismatch'].append(line[len('size mismatch for '):].split(':', 1)[0])
+        elif ' in source state_dict: ' in line:
+            kind, keys = line.split(': ', 1)
+            kinds[kind] += keys.split(', ')
+    labels = {'size mismatch': 'weights of another shape',
+              'unexpected key in source state_dict': 'weights the model does not have',
+              'missing keys in source state_dict': 'model weights it lacks'}
+    parts = []
+    for kind, keys in kinds.items():
+        if keys:
+            more = ', ...' if len(keys) > shown else ''
+            parts.append(f'{len(keys)} {labels[kind]} ({", ".join(keys[:shown])}{more})')
+    return '; '.join(parts)
 
 
 def _transform_type(step: dict) -> str:

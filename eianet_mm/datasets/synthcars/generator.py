@@ -155,7 +155,9 @@ _STATE: Dict[str, object] = {}
 
 
 def _init_worker(world: World, jobs: List[ImageJob], out_dir: str) -> None:
-    cv2.setNumThreads(1)
+    # 0 = no OpenCV threads. Not 1: in a child forked while the parent's OpenCV pool has
+    # idle threads, resizing the pool waits on threads the child does not have (deadlock).
+    cv2.setNumThreads(0)
     _STATE.update(world=world, jobs=jobs, out_dir=out_dir)
 
 
