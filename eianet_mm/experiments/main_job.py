@@ -143,6 +143,7 @@ class MainJob:
         self.timing: Dict[str, float] = {}
         self._checkpoints: Dict[str, str] = {}
         self._test_samples: Dict[str, List[dict]] = {}
+        self.part_names: Optional[List[str]] = None  # from the generated data's meta
         self._stage = 0
         self._num_stages = 2 + len({m.config for m in self.methods}) + (
             1 if any(m.uses_parts for m in self.methods) else 0)
@@ -185,6 +186,7 @@ class MainJob:
         self._banner(f'SynthCars data (seed {self.seed})')
         meta = self._timed('generate data', ensure_synthcars, self.data_root, self.seed,
                            self.preset, log=self.log)
+        self.part_names = meta.get('part_names')
         part_ckpt = None
         if any(m.uses_parts for m in self.methods):
             self._banner('stage 1: part RPN on the part boxes')
@@ -285,7 +287,7 @@ class MainJob:
             ranking=draw_ranking_examples(osp.join(self.work_dir, 'ranking_lists.png'), feats,
                                           samples, is_query, pids, cams),
             parts=draw_part_examples(osp.join(self.work_dir, 'part_detections.png'),
-                                     self._test_samples[method.key]))
+                                     self._test_samples[method.key], self.part_names))
         return reid, artefacts
 
     def _write_outputs(self, results: dict, curves: dict, artefacts: Dict[str, str]) -> None:

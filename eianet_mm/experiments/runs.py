@@ -3,7 +3,6 @@
 The main job (:mod:`eianet_mm.experiments.main_job`) chains these; they are the same calls
 ``tools/train.py`` makes, with the data root and work dir set programmatically.
 """
-import os.path as osp
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -12,6 +11,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner, find_latest_checkpoint, load_checkpoint
 from mmdet.registry import MODELS
+
+from ..utils.config import read_config
 
 DEFAULT_DATA_ROOT = 'data/synthcars/'
 
@@ -43,9 +44,7 @@ def load_config(config: str,
             Defaults to None (keep the config's ``load_from``).
         cfg_options (dict, optional): Extra settings merged last. Defaults to None.
     """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config file {config} does not exist')
-    cfg = Config.fromfile(config)
+    cfg = read_config(config)
     if data_root is not None:
         root = data_root.rstrip('/') + '/'
         cfg = Config(replace_data_root(cfg.to_dict(), DEFAULT_DATA_ROOT, root),
