@@ -1,53 +1,9 @@
-# VehicleID re-ID (256 x 256). Test on the Small list (800 ids); set subset='medium' or
-# 'large' for 1,600 / 2,400. Protocol 'vehicleid': the metric draws one gallery image per id,
-# 10 seeded draws.
+# VehicleID re-ID (256 x 256): the VeRi-776 pipelines and loaders on VehicleID's layout. Test
+# on the Small list (800 ids); set subset='medium' or 'large' for 1,600 / 2,400. Protocol
+# 'vehicleid': the metric draws one gallery image per id, 10 seeded draws.
+_base_ = './veri776.py'
 dataset_type = 'VehicleIDDataset'
 data_root = 'data/vehicleid/'
-img_scale = (256, 256)  # (w, h)
-backend_args = None
-# P identities x K images each per batch.
-num_ids = 16
-num_instances = 4
-meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
-             'flip_direction', 'id_label', 'coarse_label', 'cam_id', 'is_query')
-
-train_pipeline = [
-    dict(type='LoadVehicleImage', skip_bad=False, backend_args=backend_args),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs', meta_keys=meta_keys),
-]
-# Test-time flip is done inside the model (test_cfg.flip).
-test_pipeline = [
-    dict(type='LoadVehicleImage', backend_args=backend_args),
-    dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='PackDetInputs', meta_keys=meta_keys),
-]
-
-train_dataloader = dict(
-    batch_size=num_ids * num_instances,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='PKSampler', num_ids=num_ids, num_instances=num_instances),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        mode='train',
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        mode='test',
-        subset='small',
-        pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, subset='small'))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(
-    type='ReIDMetric', metric='euclidean', max_rank=50, num_draws=10, seed=0)
-test_evaluator = val_evaluator
