@@ -110,7 +110,7 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
                        if 'Unsupported global' in line or 'but got' in line), None)
         if reason is None:  # not an allow-list refusal: the bytes are not a checkpoint
             raise RuntimeError(f'checkpoint {filename} is corrupt or not a PyTorch '
-                               f'checkpoint ({str(err).strip()[-200:]})') from err
+                               f'checkpoint ({_ending(str(err))})') from err
         if not is_trusted(filename):
             raise RuntimeError(
                 f'checkpoint {filename} holds Python objects outside eianet_mm\'s allow-list '
@@ -126,12 +126,24 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
             f'({type(err).__name__}: {str(err)[:200]})') from err
 
 
+def _ending(message: str, size: int = 200) -> str:
+    """The last ``size`` characters of an error message, starting at a whole word."""
+    message = ' '.join(message.split())
+    if len(message) <= size:
+        return message
+    return '...' + message[-size:].split(' ', 1)[-1]
+
+
 def atomic_put(self: LocalBackend, obj: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``obj`` to ``filepath`` through a temporary file and an atomic rename."""
+    """Write ``obj`` to ``filepath`` through a temporary file and an atomic rename; the file
+    gets the mode a plain ``open`` would give it (0666 minus the umask)."""
     filepath = str(filepath)
     folder = osp.dirname(osp.abspath(filepath))
     os.makedirs(folder, exist_ok=True)
     fd, tmp_path = tempfile.mkstemp(prefix='.' + osp.basename(filepath) + '.', dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint gets the usual mode
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(obj)

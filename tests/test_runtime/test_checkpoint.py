@@ -145,3 +145,25 @@ def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ['model.pth']
+
+
+def test_checkpoint_file_gets_the_umask_mode(tmp_path):
+    """The temporary file of an atomic write is 0600; the checkpoint gets 0666 minus the umask."""
+    import os
+    import stat
+
+    from mmengine.runner.checkpoint import save_checkpoint
+    old = os.umask(0o027)
+    try:
+        save_checkpoint({'state_dict': {'w': torch.ones(2)}}, str(tmp_path / 'a.pth'))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / 'a.pth').stat().st_mode) == 0o640
+
+
+def test_long_error_messages_are_cut_at_a_word():
+    from eianet_mm.utils.checkpoint import _ending
+    message = 'unpickler error: ' + ' '.join(f'word{i}' for i in range(100))
+    cut = _ending(message, size=40)
+    assert cut.startswith('...word') and message.endswith(cut[3:]) and len(cut) <= 43
+    assert _ending('short\n message') == 'short message'
