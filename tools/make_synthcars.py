@@ -23,7 +23,10 @@ SIZE_OPTIONS = (
     ('--makes', 'makes', 'number of makes'),
     ('--models-per-make', 'models_per_make', 'models of each make (>= 2)'),
     ('--years-per-model', 'years_per_model', 'released years of each model (>= 2)'),
-    ('--images-per-class', 'images_per_class', 'CompCars images per model-year'),
+    ('--images-per-class', 'images_per_class',
+     'CompCars images per model-year of the training models'),
+    ('--test-images-per-class', 'test_images_per_class',
+     'CompCars images per model-year of the test models (0: as --images-per-class)'),
     ('--instances', 'instances', 'vehicle identities of VeRi-776, and again of VehicleID'),
     ('--cameras', 'cameras', 'cameras of each re-ID set'),
     ('--cameras-per-instance', 'cameras_per_instance', 'cameras that see each re-ID vehicle'),
@@ -41,7 +44,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='dataset seed (default: 0)')
     parser.add_argument(
         '--preset', choices=sorted(PRESETS), default='demo',
-        help='size preset the size options override (default: demo, about 2,300 images of '
+        help='size preset the size options override (default: demo, about 5,300 images of '
         '128x128, a few seconds on 2 cores; tiny: a test-sized set; large: about 14,000 '
         'images of 224x224)')
     for flag, field, text in SIZE_OPTIONS:

@@ -9,9 +9,14 @@ from eianet_mm.datasets.synthcars.streams import stream
 def test_demo_preset_is_the_default_and_sized_for_the_demo():
     cfg = SynthCarsConfig.from_preset('demo')
     assert cfg == SynthCarsConfig()
-    n_compcars = cfg.makes * cfg.models_per_make * cfg.years_per_model * cfg.images_per_class
+    n_test = cfg.num_test_models
+    n_train = cfg.makes * cfg.models_per_make - n_test
+    n_compcars = cfg.years_per_model * (n_train * cfg.images_per_class
+                                        + n_test * cfg.test_images_per_class)
     n_reid = 2 * cfg.instances * cfg.cameras_per_instance * cfg.images_per_camera
-    assert (n_compcars, n_reid) == (1080, 1152)
+    assert (n_compcars, n_reid) == (3960, 1152)
+    assert cfg.compcars_images_per_class('train') == 120
+    assert cfg.compcars_images_per_class('test') == 24
     assert cfg.image_size == 128
     assert cfg.num_test_models == 5 and cfg.num_reid_test_ids == 48
 
@@ -39,6 +44,7 @@ def test_every_preset_is_valid_and_overrides_apply():
     (dict(cameras=1000), 'cameras must be <= 999'),
     (dict(jpeg_quality=0), 'jpeg_quality must be in [1, 100]'),
     (dict(occlusion_prob=1.5), 'occlusion_prob must be in [0, 1]'),
+    (dict(test_images_per_class=1), 'test_images_per_class must be 0 (= images_per_class)'),
 ])
 def test_bad_config_is_refused_with_the_field_named(kwargs, message):
     with pytest.raises(ValueError) as err:
@@ -56,7 +62,13 @@ def test_unknown_preset_or_field():
 def test_to_dict_is_json_ready():
     d = SynthCarsConfig().to_dict()
     assert d['year_parts'] == ['head_light', 'tail_light', 'logo', 'wheel']
-    assert d['images_per_class'] == 24
+    assert (d['images_per_class'], d['test_images_per_class']) == (120, 24)
+
+
+def test_zero_test_images_per_class_means_images_per_class():
+    cfg = SynthCarsConfig.from_preset('tiny')
+    assert cfg.test_images_per_class == 0
+    assert cfg.compcars_images_per_class('test') == cfg.compcars_images_per_class('train') == 6
 
 
 def test_streams_depend_only_on_seed_and_keys():

@@ -298,3 +298,14 @@ def test_nuisance_does_not_depend_on_the_year_designs(tiny_cfg):
     assert len(jobs_a) == len(jobs_b)
     for ja, jb in zip(jobs_a, jobs_b):
         assert ja.paths == jb.paths and ja.marks == jb.marks and ja.scene == jb.scene
+
+
+def test_test_models_get_their_own_image_count(tmp_path, tiny_cfg):
+    cfg = replace(tiny_cfg, test_images_per_class=4)
+    root = str(tmp_path / 'split_counts')
+    generate(root, cfg, seed=0, num_workers=1)
+    counts = _meta(root)['counts']['compcars']
+    n_test = cfg.num_test_models
+    n_train = cfg.makes * cfg.models_per_make - n_test
+    assert counts['train_images'] == n_train * cfg.years_per_model * cfg.images_per_class
+    assert counts['test_images'] == n_test * cfg.years_per_model * 4

@@ -15,12 +15,13 @@ YEAR_PART_CHOICES: Tuple[str, ...] = ('head_light', 'tail_light', 'logo', 'wheel
 #: Named size presets; ``demo`` equals the dataclass defaults.
 PRESETS: Dict[str, Dict[str, object]] = {
     'tiny': dict(makes=2, models_per_make=2, years_per_model=2, images_per_class=6,
-                 instances=8, cameras=4, cameras_per_instance=2, images_per_camera=1,
-                 image_size=64, test_model_fraction=0.5),
+                 test_images_per_class=0, instances=8, cameras=4, cameras_per_instance=2,
+                 images_per_camera=1, image_size=64, test_model_fraction=0.5,
+                 occlusion_prob=0.25, clutter_max=8),
     'demo': dict(),
     'large': dict(makes=10, models_per_make=4, years_per_model=3, images_per_class=40,
-                  instances=400, cameras=20, cameras_per_instance=4, images_per_camera=3,
-                  image_size=224),
+                  test_images_per_class=0, instances=400, cameras=20, cameras_per_instance=4,
+                  images_per_camera=3, image_size=224, occlusion_prob=0.25, clutter_max=8),
 }
 
 
@@ -28,9 +29,13 @@ PRESETS: Dict[str, Dict[str, object]] = {
 class SynthCarsConfig:
     """Sizes and nuisance settings of a SynthCars dataset (the seed is separate).
 
-    The defaults form the ``demo`` preset: 5 makes x 3 models x 3 years, 24 CompCars images
-    per model-year (1,080 images), 96 VeRi-776 and 96 VehicleID vehicles with 6 images each
-    (plus 144 VeRi query copies), 128 x 128 pixels: about 2,300 files, a few seconds on 2 cores.
+    The defaults form the ``demo`` preset: 5 makes x 3 models x 3 years; 120 CompCars images
+    per model-year of the 10 training models (3,600) and 24 of the 5 test models (360); 96
+    VeRi-776 and 96 VehicleID vehicles with 6 images each (plus 144 VeRi query copies);
+    128 x 128 pixels: about 5,300 files, a few seconds on 2 cores. Its nuisance is lighter
+    than ``tiny`` / ``large`` (occlusion 0.1, at most 2 clutter shapes): with 24 training
+    images per class and the heavier nuisance no network learned anything transferable in
+    the demo's minutes (docs/synthcars_learning.md).
 
     Args:
         makes (int): Number of makes. Defaults to 5.
@@ -38,7 +43,10 @@ class SynthCarsConfig:
             negatives of the same make, exist). Defaults to 3.
         years_per_model (int): Released years of each model (>= 2, so that year-level pairs
             exist). Defaults to 3.
-        images_per_class (int): CompCars images per model-year (>= 2). Defaults to 24.
+        images_per_class (int): CompCars images per model-year of the training models
+            (>= 2). Defaults to 120.
+        test_images_per_class (int): CompCars images per model-year of the test models
+            (>= 2); 0 means ``images_per_class``. Defaults to 24.
         instances (int): Vehicle identities of VeRi-776, and again of VehicleID (>= 4).
             Defaults to 96.
         cameras (int): Cameras of each re-ID set, each with its own nuisance profile (>= 2;
@@ -60,8 +68,8 @@ class SynthCarsConfig:
         max_parts_per_year (int): A new year changes 1..this many parts (1 or 2).
             Defaults to 2.
         occlusion_prob (float): Probability of an occluder in front of the vehicle.
-            Defaults to 0.25.
-        clutter_max (int): Most clutter shapes in a background. Defaults to 8.
+            Defaults to 0.1.
+        clutter_max (int): Most clutter shapes in a background. Defaults to 2.
         min_part_visibility (float): A part box is kept only when at least this fraction of
             it is inside the image and not occluded. Defaults to 0.5.
         min_part_size (int): A part box is kept only when its clipped width and height are at
@@ -72,7 +80,8 @@ class SynthCarsConfig:
     makes: int = 5
     models_per_make: int = 3
     years_per_model: int = 3
-    images_per_class: int = 24
+    images_per_class: int = 120
+    test_images_per_class: int = 24
     instances: int = 96
     cameras: int = 8
     cameras_per_instance: int = 3
@@ -83,8 +92,8 @@ class SynthCarsConfig:
     pairs_per_file: int = 0
     year_parts: Tuple[str, ...] = ('head_light', 'tail_light', 'logo', 'wheel')
     max_parts_per_year: int = 2
-    occlusion_prob: float = 0.25
-    clutter_max: int = 8
+    occlusion_prob: float = 0.1
+    clutter_max: int = 2
     min_part_visibility: float = 0.5
     min_part_size: int = 2
     jpeg_quality: int = 92
@@ -121,6 +130,13 @@ class SynthCarsConfig:
         if not 0 < self.reid_test_fraction < 1:
             raise ValueError('SynthCarsConfig.reid_test_fraction must be in (0, 1), got '
                              f'{self.reid_test_fraction}')
+        if self.test_images_per_class != 0 and (
+                not isinstance(self.test_images_per_class, int)
+                or isinstance(self.test_images_per_class, bool)
+                or self.test_images_per_class < 2):
+            raise ValueError('SynthCarsConfig.test_images_per_class must be 0 (= '
+                             f'images_per_class) or an integer >= 2, got '
+                             f'{self.test_images_per_class!r}')
         if self.pairs_per_file < 0:
             raise ValueError(f'SynthCarsConfig.pairs_per_file must be >= 0, got '
                              f'{self.pairs_per_file}')
@@ -148,6 +164,12 @@ class SynthCarsConfig:
             raise ValueError(f'SynthCarsConfig: instances={self.instances} with '
                              f'reid_test_fraction={self.reid_test_fraction} must leave at '
                              'least 2 training and 2 test identities')
+
+    def compcars_images_per_class(self, split: str) -> int:
+        """CompCars images per model-year of a ``'train'`` or ``'test'`` model."""
+        if split == 'test' and self.test_images_per_class:
+            return self.test_images_per_class
+        return self.images_per_class
 
     @property
     def num_test_models(self) -> int:

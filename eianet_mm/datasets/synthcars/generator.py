@@ -105,11 +105,12 @@ def plan_images(world: World) -> List[ImageJob]:
     cfg, seed = world.cfg, world.seed
     jobs: List[ImageJob] = []
     for mi, m in enumerate(world.models):
+        per_class = cfg.compcars_images_per_class(m.split)
         for yi, y in enumerate(m.years):
-            for k in range(cfg.images_per_class):
+            for k in range(per_class):
                 name = _compcars_name(seed, m.model_id, y.year, k) + '.jpg'
                 rel = f'{m.make_id}/{m.model_id}/{y.year}/{name}'
-                ident = ('compcars', m.model_id, yi * cfg.images_per_class + k)
+                ident = ('compcars', m.model_id, yi * per_class + k)
                 jobs.append(ImageJob(
                     info=_blank('compcars', name, rel, mi, yi, split=m.split),
                     paths=(f'compcars/data/image/{rel}',),

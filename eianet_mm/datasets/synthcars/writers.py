@@ -153,8 +153,9 @@ def write_compcars(root: str, world: World, images: Sequence[WrittenImage],
     for name, (pos, neg) in sample_pairs(pair_images, n_half, world.seed).items():
         if not pos:
             raise ValueError(f'SynthCars: the {PAIR_FILES[name]} pairs cannot be drawn from '
-                             f'{len(test)} test images; raise images_per_class (>= 6 makes '
-                             'same-viewpoint pairs certain) or the number of models')
+                             f'{len(test)} test images; raise images_per_class / '
+                             'test_images_per_class (>= 6 makes same-viewpoint pairs '
+                             'certain) or the number of models')
         lines = _pair_lines(pair_images, pos, 1) + _pair_lines(pair_images, neg, 0)
         _write_lines(osp.join(split_dir, PAIR_FILES[name]), lines)
         pair_counts[name] = dict(file=PAIR_FILES[name], positives=len(pos), negatives=len(neg))
