@@ -1,7 +1,7 @@
 """Stage-2 training speed on SynthCars and the data loader's share of it.
 
 Runs ``configs/eianet_r18_synthcars.py`` (stage 2: frozen part detector, CR-MAC, the metric
-losses; P x K = 2 x 4 images per batch) through mmengine's ``Runner`` for a few dozen
+losses; the config's P x K images per batch) through mmengine's ``Runner`` for a few dozen
 iterations from random weights (no checkpoint, no validation, no checkpoint saving) with the
 config's train data loader. A hook of the lowest priority times each iteration:
 

@@ -1,10 +1,9 @@
 # Plain DRDL (the paper's end-to-end baseline): no parts; the embedding is the Part-based CNN
-# (global and half-map channels) trained with the original CCL. Trained from scratch: no
-# stage 1.
+# (global and half-map channels) trained with the original CCL, plus the same auxiliary
+# softmax as the SynthCars EIA-Net. Starts from the stage-1 backbone, as every SynthCars
+# network (load_from of the base config).
 _base_ = ['../eianet_r18_synthcars.py']
 model = dict(
-    # trained from scratch: BN must learn its statistics (there is no stage 1)
-    backbone=dict(norm_eval=False),
     rpn_head=None,
     rmac=None,
     metric_head=dict(
@@ -14,5 +13,6 @@ model = dict(
         loss_rmac=None,
         loss_global=None,
         loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
-        loss_align=None))
-load_from = None
+        loss_align=None,
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        num_classes=_base_.num_train_classes))

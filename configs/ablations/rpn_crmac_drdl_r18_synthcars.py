@@ -9,4 +9,6 @@ model = dict(
         loss_rmac=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
         loss_global=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
         loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
-        loss_align=None))
+        loss_align=None,
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),  # as the full EIA-Net
+        num_classes=_base_.num_train_classes))

@@ -10,4 +10,6 @@ model = dict(
         loss_rmac=None,
         loss_global=None,
         loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
-        loss_align=None))
+        loss_align=None,
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),  # as the full EIA-Net
+        num_classes=_base_.num_train_classes))

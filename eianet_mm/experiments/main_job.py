@@ -28,13 +28,13 @@ REID_DATA_CONFIG = 'configs/_base_/datasets/synthcars_veri776.py'
 
 @dataclass(frozen=True)
 class Method:
-    """One row of the paper's tables.
+    """One row of the paper's tables. Every row's network starts from the stage-1 checkpoint
+    (its backbone stands for the paper's ImageNet pre-training).
 
     Args:
         key (str): Short name (results.json key).
         title (str): The row name in the paper.
         config (str): The config that trains its network.
-        uses_parts (bool): Stage 2 starts from the stage-1 part RPN checkpoint.
         classifier (str, optional): ``'svm'`` or ``'jb'`` for the classical baselines, which
             fit on the network's training-set features; None scores pairs by the squared
             Euclidean distance of the learned embeddings. Defaults to None.
@@ -42,23 +42,21 @@ class Method:
     key: str
     title: str
     config: str
-    uses_parts: bool
     classifier: Optional[str] = None
 
 
 FC_CONFIG = 'configs/ablations/fc_r18_synthcars.py'
 METHODS: Tuple[Method, ...] = (
-    Method('fc_svm', 'FC feature + SVM', FC_CONFIG, False, 'svm'),
-    Method('fc_jb', 'FC feature + Joint Bayesian', FC_CONFIG, False, 'jb'),
-    Method('plain_drdl', 'Plain DRDL', 'configs/ablations/plain_drdl_r18_synthcars.py', False),
+    Method('fc_svm', 'FC feature + SVM', FC_CONFIG, 'svm'),
+    Method('fc_jb', 'FC feature + Joint Bayesian', FC_CONFIG, 'jb'),
+    Method('plain_drdl', 'Plain DRDL', 'configs/ablations/plain_drdl_r18_synthcars.py'),
     Method('rpn_rmac_drdl', 'RPN + R-MAC + DRDL*',
-           'configs/ablations/rpn_rmac_drdl_r18_synthcars.py', True),
+           'configs/ablations/rpn_rmac_drdl_r18_synthcars.py'),
     Method('rpn_crmac_drdl', 'RPN + CR-MAC + DRDL*',
-           'configs/ablations/rpn_crmac_drdl_r18_synthcars.py', True),
+           'configs/ablations/rpn_crmac_drdl_r18_synthcars.py'),
     Method('rpn_crmac_eial_drdl', 'RPN + CR-MAC + EIAL + DRDL*',
-           'configs/ablations/rpn_crmac_eial_drdl_r18_synthcars.py', True),
-    Method('eianet', 'EIA-Net (RPN + CR-MAC + EIAL + MCCL)', 'configs/eianet_r18_synthcars.py',
-           True),
+           'configs/ablations/rpn_crmac_eial_drdl_r18_synthcars.py'),
+    Method('eianet', 'EIA-Net (RPN + CR-MAC + EIAL + MCCL)', 'configs/eianet_r18_synthcars.py'),
 )
 METHODS_BY_KEY: Dict[str, Method] = {m.key: m for m in METHODS}
 #: The pair SVM's C: strong regularisation, since its 20,000 training pairs reuse few images
@@ -145,8 +143,9 @@ class MainJob:
         self._test_samples: Dict[str, List[dict]] = {}
         self.part_names: Optional[List[str]] = None  # from the generated data's meta
         self._stage = 0
+        self._num_train_classes: Optional[int] = None  # from the generated data's meta
         self._num_stages = 2 + len({m.config for m in self.methods}) + (
-            1 if any(m.uses_parts for m in self.methods) else 0)
+            1 if any(m.key == 'eianet' for m in self.methods) else 0)
 
     # ----------------------------------------------------------------- stages
     def _banner(self, text: str) -> None:
@@ -166,6 +165,7 @@ class MainJob:
                           load_from=load_from, cfg_options=self.cfg_options)
         # The job evaluates every method itself after training: no validation loop inside.
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        self._fit_pk_batches(cfg, run_name)
         # One progress line per twelfth of the run instead of mmengine's INFO log.
         cfg.log_level = 'WARNING'
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
@@ -173,6 +173,19 @@ class MainJob:
                  interval=max(1, cfg.train_cfg.max_iters // 12))
         ]
         return cfg
+
+    def _fit_pk_batches(self, cfg: Config, run_name: str) -> None:
+        """Lower P of a P x K training sampler to the data's training classes (tiny sets)."""
+        loader = cfg.get('train_dataloader') or {}
+        sampler = loader.get('sampler') or {}
+        n = self._num_train_classes
+        if sampler.get('type') != 'PKSampler' or n is None or sampler['num_ids'] <= n:
+            return
+        self.log(f'{run_name}: the data has {n} training classes; P x K batches of '
+                 f'{n} x {sampler["num_instances"]} instead of {sampler["num_ids"]} x '
+                 f'{sampler["num_instances"]}')
+        sampler['num_ids'] = n
+        loader['batch_size'] = n * sampler['num_instances']
 
     def _train(self, config: str, run_name: str, load_from: Optional[str] = None) -> str:
         if config not in self._checkpoints:
@@ -187,10 +200,11 @@ class MainJob:
         meta = self._timed('generate data', ensure_synthcars, self.data_root, self.seed,
                            self.preset, log=self.log)
         self.part_names = meta.get('part_names')
-        part_ckpt = None
-        if any(m.uses_parts for m in self.methods):
-            self._banner('stage 1: part RPN on the part boxes')
-            part_ckpt = self._train(PART_RPN_CONFIG, 'part_rpn')
+        data_cfg = SynthCarsConfig(**meta['config'])
+        self._num_train_classes = data_cfg.years_per_model * (
+            data_cfg.makes * data_cfg.models_per_make - data_cfg.num_test_models)
+        self._banner('stage 1: part RPN on the part boxes')
+        part_ckpt = self._train(PART_RPN_CONFIG, 'part_rpn')
 
         results = dict(seed=self.seed, data_root=self.data_root, preset=self.preset,
                        data=dict(counts=meta.get('counts'), part_names=meta.get('part_names')),
@@ -201,7 +215,7 @@ class MainJob:
                 what = 'network' if method.classifier is None else 'feature network'
                 self._banner(f'{method.title}: training its {what}')
             ckpt = self._train(method.config, method.key if method.classifier is None
-                               else 'fc_network', part_ckpt if method.uses_parts else None)
+                               else 'fc_network', part_ckpt)
             metrics, method_curves = self._timed(f'evaluate {method.key}', self.evaluate,
                                                  method, ckpt)
             results['methods'][method.key] = dict(title=method.title, checkpoint=ckpt,

@@ -18,6 +18,11 @@ def job_results(tmp_path_factory):
     return job.run(), root, lines
 
 
+def _config_name(run: str) -> str:
+    return {'fc_network': 'fc_r18_synthcars', 'plain_drdl': 'plain_drdl_r18_synthcars',
+            'eianet': 'eianet_r18_synthcars'}[run]
+
+
 def test_results_json_holds_every_number(job_results):
     results, root, _ = job_results
     with open(root / 'work' / 'results.json') as f:
@@ -44,6 +49,13 @@ def test_report_and_pictures_are_written(job_results):
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
         assert f'({name})' in report
     assert any(line.startswith('\n==== [') for line in lines)  # per-stage progress
+    # tiny has 2 training models x 2 years: the configs' 8 x 4 batches shrink, and say so
+    assert 'eianet: the data has 4 training classes; P x K batches of 4 x 4 instead of 8 x 4' \
+        in lines
+    # every network starts from the stage-1 checkpoint
+    for run in ('fc_network', 'plain_drdl', 'eianet'):
+        cfg_text = (work / run / f'{_config_name(run)}.py').read_text()
+        assert "load_from = '" + str(work / 'part_rpn' / 'iter_2.pth') + "'" in cfg_text
 
 
 def test_existing_data_of_another_seed_is_not_overwritten(job_results):

@@ -42,8 +42,10 @@ test_pipeline = [
     dict(type='Resize', scale=img_scale, keep_ratio=False),
     dict(type='PackDetInputs', meta_keys=_base_.meta_keys),
 ]
+# the tiny preset has 4 training classes: P x K = 2 x 4
 train_dataloader = dict(
-    num_workers=0, persistent_workers=False,
+    batch_size=8, num_workers=0, persistent_workers=False,
+    sampler=dict(num_ids=2, num_instances=4),
     dataset=dict(data_root={data_root!r}, pipeline=train_pipeline))
 # one pair file keeps the config short (mmengine formats the config, with yapf, for the log
 # and for every checkpoint: seconds per call for long configs)
@@ -69,7 +71,8 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters, milestones=[5],
          gamma=0.1),
 ]
-optim_wrapper = dict(optimizer=dict(lr=0.05))
+optim_wrapper = dict(optimizer=dict(
+    _delete_=True, type='SGD', lr=0.05, momentum=0.9, weight_decay=2e-4))
 load_from = None
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=1),
