@@ -8,7 +8,8 @@ _base_ = [
     './_base_/schedules/adamw_metric_synthcars.py', './_base_/default_runtime.py'
 ]
 # Model-year classes of the SynthCars 'demo' training split: 10 training models x 3 years
-# (other presets need their own count; the head names the range it expects when it differs).
+# (tools/demo.py sets the count of the data it generated; with tools/train.py on another
+# preset set it yourself: the head names the range it expects when the labels leave it).
 num_train_classes = 30
 model = dict(
     stage='metric',

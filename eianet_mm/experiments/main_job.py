@@ -78,8 +78,12 @@ def ensure_synthcars(data_root: str, seed: int, preset: str = 'demo', workers: i
         if meta.get('seed') == seed and meta.get('config') == cfg.to_dict():
             log(f'SynthCars seed {seed} ({preset}) already in {data_root}')
             return meta
-        raise RuntimeError(f'{data_root} holds another SynthCars dataset (seed '
-                           f'{meta.get("seed")}); choose another --data-root or delete it')
+        other = [k for k, v in cfg.to_dict().items() if meta.get('config', {}).get(k) != v]
+        why = f'seed {meta.get("seed")}' if meta.get('seed') != seed else (
+            f'seed {seed}, but other settings than preset {preset!r} now has: '
+            + ', '.join(other))
+        raise RuntimeError(f'{data_root} holds another SynthCars dataset ({why}); choose '
+                           'another --data-root or delete it')
     log(f'generating SynthCars ({preset}, seed {seed}) into {data_root}')
     generate(data_root, cfg, seed=seed, num_workers=workers)
     with open(meta_path) as f:
@@ -165,7 +169,7 @@ class MainJob:
                           load_from=load_from, cfg_options=self.cfg_options)
         # The job evaluates every method itself after training: no validation loop inside.
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-        self._fit_pk_batches(cfg, run_name)
+        self._fit_to_data(cfg, run_name)
         # One progress line per twelfth of the run instead of mmengine's INFO log.
         cfg.log_level = 'WARNING'
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
@@ -174,18 +178,24 @@ class MainJob:
         ]
         return cfg
 
-    def _fit_pk_batches(self, cfg: Config, run_name: str) -> None:
-        """Lower P of a P x K training sampler to the data's training classes (tiny sets)."""
+    def _fit_to_data(self, cfg: Config, run_name: str) -> None:
+        """Fit a config to the generated data's training classes: the softmax's class count,
+        and P of a P x K sampler when the data has fewer classes (the tiny preset)."""
+        n = self._num_train_classes
+        if n is None:
+            return
+        head = cfg.model.get('metric_head') or {}
+        if head.get('loss_cls') is not None and head.get('num_classes') != n:
+            self.log(f'{run_name}: {n} training classes in the data; softmax over {n} '
+                     f'instead of {head["num_classes"]}')
+            head['num_classes'] = n
         loader = cfg.get('train_dataloader') or {}
         sampler = loader.get('sampler') or {}
-        n = self._num_train_classes
-        if sampler.get('type') != 'PKSampler' or n is None or sampler['num_ids'] <= n:
-            return
-        self.log(f'{run_name}: the data has {n} training classes; P x K batches of '
-                 f'{n} x {sampler["num_instances"]} instead of {sampler["num_ids"]} x '
-                 f'{sampler["num_instances"]}')
-        sampler['num_ids'] = n
-        loader['batch_size'] = n * sampler['num_instances']
+        if sampler.get('type') == 'PKSampler' and sampler['num_ids'] > n:
+            self.log(f'{run_name}: P x K batches of {n} x {sampler["num_instances"]} instead '
+                     f'of {sampler["num_ids"]} x {sampler["num_instances"]}')
+            sampler['num_ids'] = n
+            loader['batch_size'] = n * sampler['num_instances']
 
     def _train(self, config: str, run_name: str, load_from: Optional[str] = None) -> str:
         if config not in self._checkpoints:

@@ -49,9 +49,11 @@ def test_report_and_pictures_are_written(job_results):
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
         assert f'({name})' in report
     assert any(line.startswith('\n==== [') for line in lines)  # per-stage progress
-    # tiny has 2 training models x 2 years: the configs' 8 x 4 batches shrink, and say so
-    assert 'eianet: the data has 4 training classes; P x K batches of 4 x 4 instead of 8 x 4' \
-        in lines
+    # tiny has 2 training models x 2 years: the configs' softmax and 8 x 4 batches shrink,
+    # and the job says so
+    assert 'eianet: 4 training classes in the data; softmax over 4 instead of 30' in lines
+    assert 'eianet: P x K batches of 4 x 4 instead of 8 x 4' in lines
+    assert 'fc_network: 4 training classes in the data; softmax over 4 instead of 30' in lines
     # every network starts from the stage-1 checkpoint
     for run in ('fc_network', 'plain_drdl', 'eianet'):
         cfg_text = (work / run / f'{_config_name(run)}.py').read_text()
@@ -63,6 +65,10 @@ def test_existing_data_of_another_seed_is_not_overwritten(job_results):
     with pytest.raises(RuntimeError, match='holds another SynthCars dataset \\(seed 1\\)'):
         ensure_synthcars(str(root / 'data'), seed=2, preset='tiny', log=lambda s: None)
     assert osp.isfile(root / 'data' / 'synthcars_meta.json')
+    # same seed, other settings (e.g. data of an older demo preset): the fields are named
+    with pytest.raises(RuntimeError, match="seed 1, but other settings than preset 'demo' now "
+                       'has: makes, models_per_make'):
+        ensure_synthcars(str(root / 'data'), seed=1, preset='demo', log=lambda s: None)
 
 
 def test_unknown_method_is_refused():
