@@ -52,10 +52,11 @@ model = dict(
         body_channels=(64, 64),
         half_channels=(64, 64),
         fc_channels=64,
-        # GroupNorm, not BN (batch statistics would mix the P classes of a batch) and not
-        # none (the paper): without normalisation the branch collapsed to a constant
-        # embedding under the normalised CCL at lr 1e-3 (loss pinned at K * margin / 2 from
-        # iteration ~40); with GroupNorm it trains (docs/synthcars_learning.md).
+        # GroupNorm, not BN (batch statistics would mix the P classes of a batch); the paper
+        # has none. Without it the normalised CCL collapsed the branch at lr 1e-3 (loss
+        # pinned at K * margin / 2 from iteration ~40); with it a CCL-only run at lr 3e-4
+        # left that point, though it does not prevent the collapse everywhere
+        # (docs/synthcars_learning.md, sections 3 and 4).
         norm_cfg=dict(type='GN', num_groups=8)),
     metric_head=dict(
         type='MetricHead',
