@@ -32,7 +32,7 @@ class SynthCarsConfig:
     The defaults form the ``demo`` preset: 5 makes x 3 models x 3 years; 120 CompCars images
     per model-year of the 10 training models (3,600) and 24 of the 5 test models (360); 96
     VeRi-776 and 96 VehicleID vehicles with 6 images each (plus 144 VeRi query copies);
-    128 x 128 pixels: about 5,300 files, a few seconds on 2 cores. Its nuisance is lighter
+    128 x 128 pixels: about 5,300 images, a few seconds on 2 cores. Its nuisance is lighter
     than ``tiny`` / ``large`` (occlusion 0.1, at most 2 clutter shapes): with 24 training
     images per class and the heavier nuisance no network learned anything transferable in
     the demo's minutes (docs/synthcars_learning.md).
