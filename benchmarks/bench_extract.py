@@ -32,7 +32,6 @@ Usage::
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 from typing import Callable, Dict, List, Tuple
@@ -44,6 +43,7 @@ from mmengine.config import Config
 from mmdet.structures import DetDataSample
 from eianet_mm.apis import init_model
 from eianet_mm.apis.inference import load_config
+from machine import cpu_name  # benchmarks/machine.py (the script's folder)
 
 CONFIGS = ('configs/eianet_r18_synthcars.py', 'configs/eianet_vgg16_compcars.py')
 # (default, --quick) batch size and repetitions per config; others use the generic values
@@ -54,17 +54,6 @@ RUNS = {
 GENERIC_RUNS = dict(batch=(8, 2), repeat=(5, 2))
 TARGET = 1.3
 
-
-def cpu_name() -> str:
-    """The CPU model from ``/proc/cpuinfo`` (else ``platform.processor()``)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def test_input_size(cfg: Config) -> Tuple[int, int]:

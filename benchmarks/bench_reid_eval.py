@@ -22,7 +22,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import resource
 import time
 
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 
 from eianet_mm.evaluation import evaluate_rank, evaluate_rank_features, pairwise_distance
+from machine import cpu_name  # benchmarks/machine.py (the script's folder)
 
 
 def classic_eval(distmat, q_pids, g_pids, q_camids, g_camids, max_rank=50):
@@ -178,16 +178,6 @@ def bench_large(shape, seed, max_rank, block_size, device):
         raise RuntimeError(f'the VERI-Wild-shaped run failed (exit code {proc.exitcode})')
     return queue.get()
 
-
-def cpu_name():
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def report_veri(veri):

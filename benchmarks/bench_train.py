@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import statistics
 import tempfile
 import time
@@ -40,6 +39,7 @@ from mmengine.runner import Runner
 
 from eianet_mm.datasets.synthcars import SynthCarsConfig, generate
 from eianet_mm.utils.config import read_config
+from machine import cpu_name  # benchmarks/machine.py (the script's folder)
 
 CONFIG = 'configs/eianet_r18_synthcars.py'
 DEFAULT_ROOT = 'data/synthcars_seed7'
@@ -69,17 +69,6 @@ class IterTiming(Hook):
         self._last = time.perf_counter()
         self.compute.append(self._last - self._start)
 
-
-def cpu_name() -> str:
-    """The CPU model from ``/proc/cpuinfo`` (else ``platform.processor()``)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def build_runner(root: str, work_dir: str, max_iters: int, workers: Optional[int],
