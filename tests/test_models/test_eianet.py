@@ -257,6 +257,42 @@ def test_part_detector_copy_starts_from_a_stage1_checkpoint():
 
 
 @pytest.mark.parametrize('freeze', [True, False])
+def test_finetuned_rmac_conv_trains_and_leaves_the_detector_alone(freeze):
+    """finetune_rmac_conv: the R-MAC pools a trainable copy of the RPN convolution, started
+    from a stage-1 checkpoint's RPN weights; an optimizer step changes the copy, never the
+    RPN, so the boxes stay and the part features change."""
+    stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
+    model = build(tiny_cfg(finetune_rmac_conv=True, freeze_part_detector=freeze), seed=2)
+    model.load_state_dict(stage1.state_dict())
+    assert torch.equal(model.rmac_conv.weight, stage1.rpn_head.rpn_conv.weight)
+    assert torch.equal(model.rpn_head.rpn_conv.weight, stage1.rpn_head.rpn_conv.weight)
+    set_part_logits(model, [True] * NUM_PARTS)
+    model.train()
+    before = model(**make_batch(model, labels=(0, 1), training=False), mode='predict')
+    before = [(r.pred_instances.bboxes.clone(), r.part_features.clone()) for r in before]
+    rpn_before = {k: v.clone() for k, v in model.rpn_head.state_dict().items()}
+    optim = torch.optim.SGD(model.parameters(), lr=0.1)
+    total_loss(model(**make_batch(model), mode='loss')).backward()
+    assert model.rmac_conv.weight.grad.abs().sum() > 0
+    assert model.rpn_head.rpn_conv.weight.grad is None
+    optim.step()
+    for key, value in model.rpn_head.state_dict().items():
+        assert torch.equal(value, rpn_before[key]), key
+    model.eval()
+    data = make_batch(model, labels=(0, 1), training=False)
+    with torch.no_grad():
+        after = model(**data, mode='predict')
+        branches = model._branches(data['inputs'], [d.metainfo for d in data['data_samples']])
+        expected = RMACPooling()(torch.relu(model.rmac_conv(model.extract_feat(data['inputs']))),
+                                 branches['boxes'], branches['part_valid'],
+                                 model.rpn_head.stride)
+    for (old_boxes, old_parts), new in zip(before, after):
+        assert torch.equal(old_boxes, new.pred_instances.bboxes) == freeze
+        assert not torch.allclose(old_parts, new.part_features)
+    assert torch.allclose(torch.stack([r.part_features for r in after]), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize('freeze', [True, False])
 def test_boxes_follow_the_part_detector(freeze):
     """With the frozen copy, changing the trained backbone changes the embedding but not the
     boxes; without it, the boxes move with the backbone."""

@@ -3,6 +3,7 @@ import copy
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
@@ -39,6 +40,10 @@ class EIANet(BaseDetector):
       (with the shared backbone, SynthCars' detected-part rate fell from 0.5 to 0 within
       100 iterations). The copy starts from the ``backbone`` / ``neck`` weights of a
       checkpoint that has no ``part_backbone`` / ``part_neck`` (a stage-1 checkpoint).
+      With ``finetune_rmac_conv`` the R-MAC pools a trainable copy of the RPN convolution
+      (``rmac_conv``, started from the RPN's weights the same way) instead of the frozen one:
+      the frozen RPN still finds the parts, while the features that describe them are
+      fine-tuned with the rest.
 
     Variants are configs of this class: ``rpn_head=None, rmac=None`` is a plain network whose
     embedding is the global branch only (Plain DRDL with a ``PartBasedCNN``; the FC-feature
@@ -64,6 +69,11 @@ class EIANet(BaseDetector):
         freeze_part_detector (bool): Stage ``'metric'`` with an RPN: predict the part boxes
             with a frozen copy of the backbone and neck (see above); False predicts them from
             the backbone being trained. Defaults to True.
+        finetune_rmac_conv (bool): Stage ``'metric'`` with R-MAC: pool the part features
+            from a trainable copy of the RPN convolution (see above). The paper freezes the
+            RPN; that this includes the features the R-MAC reads is our reading, so it is the
+            default. On SynthCars the trainable copy learns faster early on but was not better
+            after 1,200 iterations (docs/synthcars_learning.md, section 6). Defaults to False.
         train_cfg (dict, optional): ``rpn`` key: assigner/sampler of the RPN (stage 1).
             Defaults to None.
         test_cfg (dict, optional): See above. Defaults to None.
@@ -81,6 +91,7 @@ class EIANet(BaseDetector):
                  metric_head: OptConfigType = None,
                  stage: str = 'metric',
                  freeze_part_detector: bool = True,
+                 finetune_rmac_conv: bool = False,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -119,6 +130,9 @@ class EIANet(BaseDetector):
         if stage == 'metric' and self.rpn_head is not None and freeze_part_detector:
             self.part_backbone = copy.deepcopy(self.backbone)
             self.part_neck = copy.deepcopy(self.neck)
+        self.rmac_conv = None
+        if stage == 'metric' and self.rmac is not None and finetune_rmac_conv:
+            self.rmac_conv = copy.deepcopy(self.rpn_head.rpn_conv)
         self.frozen_modules: Tuple[str, ...] = (
             ('rpn_head', 'part_backbone', 'part_neck') if stage == 'metric' else
             ('global_branch', 'metric_head'))
@@ -156,9 +170,11 @@ class EIANet(BaseDetector):
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: List[str],
                               unexpected_keys: List[str], error_msgs: List[str]) -> None:
-        """Start the frozen part-detector copy from ``backbone`` / ``neck`` weights when the
-        checkpoint has none of its own (a stage-1 checkpoint)."""
-        for source, copy_name in (('backbone', 'part_backbone'), ('neck', 'part_neck')):
+        """Start the frozen part-detector copy from ``backbone`` / ``neck`` weights, and the
+        fine-tuned R-MAC convolution from the RPN's, when the checkpoint has none of its own
+        (a stage-1 checkpoint)."""
+        for source, copy_name in (('backbone', 'part_backbone'), ('neck', 'part_neck'),
+                                  ('rpn_head.rpn_conv', 'rmac_conv')):
             if getattr(self, copy_name) is None:
                 continue
             src, dst = f'{prefix}{source}.', f'{prefix}{copy_name}.'
@@ -205,18 +221,23 @@ class EIANet(BaseDetector):
         out: Dict[str, Optional[Tensor]] = dict(
             part_feats=None, part_valid=None, global_feats=None, boxes=None, scores=None)
         if self.rpn_head is not None:
-            conv = self.rpn_head.conv_features(x)
+            conv = None  # the features the R-MAC pools
+            if self.rmac is not None:
+                conv = (self.rpn_head.conv_features(x) if self.rmac_conv is None else
+                        F.relu(self.rmac_conv(x)))
             with torch.no_grad():
                 if self.part_backbone is not None:
                     det_conv = self.rpn_head.conv_features(
                         self._part_detector_feat(batch_inputs))
-                else:
+                elif conv is not None and self.rmac_conv is None:
                     det_conv = conv.detach()
+                else:
+                    det_conv = self.rpn_head.conv_features(x)
                 cls_score, bbox_pred = self.rpn_head.forward_from_conv(det_conv)
                 boxes, scores, detected = self.rpn_head.select_parts(
                     [cls_score], [bbox_pred], batch_img_metas)
             out.update(boxes=boxes, scores=scores, part_valid=detected)
-            if self.rmac is not None:
+            if conv is not None:
                 out['part_feats'] = self.rmac(conv, boxes, detected, self.rpn_head.stride)
         if self.global_branch is not None:
             out['global_feats'] = self.global_branch(x)
