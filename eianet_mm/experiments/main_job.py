@@ -20,7 +20,7 @@ from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
 from .runs import (build_trained_model, collect_features, load_config, test_dataloader_of,
-                   train)
+                   train, train_set_loader)
 
 PART_RPN_CONFIG = 'configs/partrpn_r18_synthcars.py'
 REID_DATA_CONFIG = 'configs/_base_/datasets/synthcars_veri776.py'
@@ -105,6 +105,33 @@ def pair_scores(feats: np.ndarray, samples: List[dict], pairs: dict,
 def negative_squared_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Similarity of two embedding batches: minus their squared Euclidean distance."""
     return -paired_distance(x, y, 'euclidean').double().numpy()
+
+
+def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[str, dict],
+                      score_fns: Dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]
+                      ) -> Tuple[Dict[str, dict], Dict[str, dict]]:
+    """Verification metrics and ROC curves of every pair list (``model_easy`` ...).
+
+    Args:
+        feats (np.ndarray): ``[N, D]`` embeddings of ``samples``.
+        samples (list[dict]): The images' data samples (``img_id``).
+        pair_lists (dict): ``name -> {img_id1, img_id2, label}`` (the dataset's ``pairs``).
+        score_fns (dict): ``'model'`` / ``'year'`` -> similarity of two embedding batches.
+
+    Returns:
+        tuple: ``name -> {accuracy, auc, ..., n_folds}`` and ``name -> {fpr, tpr}``.
+    """
+    metrics, curves = {}, {}
+    for name, pairs in sorted(pair_lists.items()):
+        scores = pair_scores(feats, samples, pairs, score_fns[name.split('_')[0]])
+        labels = np.asarray(pairs['label'])
+        # 10 folds as the protocol; fewer only on data too small for them (tiny preset).
+        n_folds = int(min(10, labels.sum(), (labels == 0).sum()))
+        full = verification_metrics(scores, labels, n_folds=n_folds, seed=0)
+        metrics[name] = {k: full[k] for k in SUMMARY_KEYS}
+        metrics[name]['n_folds'] = n_folds
+        curves[name] = dict(fpr=full['fpr'], tpr=full['tpr'])
+    return metrics, curves
 
 
 class MainJob:
@@ -252,30 +279,11 @@ class MainJob:
         if method.classifier is None:
             score_fns = {'model': negative_squared_distance, 'year': negative_squared_distance}
         else:
-            train_feats, train_samples, _ = collect_features(model, self._train_set_loader(cfg))
+            train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
             score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
-        metrics, curves = {}, {}
-        for name, pairs in sorted(metainfo['pairs'].items()):
-            level = name.split('_')[0]
-            scores = pair_scores(feats, samples, pairs, score_fns[level])
-            labels = np.asarray(pairs['label'])
-            # 10 folds as the protocol; fewer only on data too small for them (tiny preset).
-            n_folds = int(min(10, labels.sum(), (labels == 0).sum()))
-            full = verification_metrics(scores, labels, n_folds=n_folds, seed=0)
-            metrics[name] = {k: full[k] for k in SUMMARY_KEYS}
-            metrics[name]['n_folds'] = n_folds
-            curves[name] = dict(fpr=full['fpr'], tpr=full['tpr'])
+        metrics, curves = pair_list_metrics(feats, samples, metainfo['pairs'], score_fns)
         self._test_samples[method.key] = samples
         return metrics, curves
-
-    @staticmethod
-    def _train_set_loader(cfg: Config) -> dict:
-        """The training images in order, through the test pipeline (for the classical fits)."""
-        loader = test_dataloader_of(cfg, 'test')
-        dataset = cfg.train_dataloader.dataset.to_dict()
-        dataset['pipeline'] = loader['dataset']['pipeline']
-        loader['dataset'] = dataset
-        return loader
 
     def _fit_classical(self, classifier: str, feats: np.ndarray,
                        samples: List[dict]) -> Dict[str, Callable]:

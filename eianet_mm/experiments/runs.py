@@ -107,3 +107,13 @@ def test_dataloader_of(cfg: Config, split: str = 'test') -> Dict[str, Any]:
         cfg[f'{split}_dataloader'], 'to_dict') else dict(cfg[f'{split}_dataloader'])
     loader.update(num_workers=0, persistent_workers=False)
     return loader
+
+
+def train_set_loader(cfg: Config) -> Dict[str, Any]:
+    """The training images in dataset order through the test pipeline, with no workers (for
+    the classical baselines' fits and for training-set checks)."""
+    loader = test_dataloader_of(cfg, 'test')
+    dataset = cfg.train_dataloader.dataset.to_dict()
+    dataset['pipeline'] = loader['dataset']['pipeline']
+    loader['dataset'] = dataset
+    return loader

@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 
 from eianet_mm.experiments import MainJob
+from tools import learning_check as learning_check_tool
 from eianet_mm.experiments.main_job import ensure_synthcars
 
 
@@ -58,6 +59,28 @@ def test_report_and_pictures_are_written(job_results):
     for run in ('fc_network', 'plain_drdl', 'eianet'):
         cfg_text = (work / run / f'{_config_name(run)}.py').read_text()
         assert "load_from = '" + str(work / 'part_rpn' / 'iter_2.pth') + "'" in cfg_text
+
+
+def test_learning_check_tool_splits_the_main_jobs_eianet(job_results, capsys):
+    """tools/learning_check.py on the job's EIA-Net: its whole-embedding row is the job's
+    verification result; the branch rows and the training-set AUCs are there."""
+    results, root, _ = job_results
+    run = root / 'work' / 'eianet'
+    out = root / 'check.json'
+    status = learning_check_tool.main([str(run / 'eianet_r18_synthcars.py'),
+                                       str(run / 'iter_2.pth'), '--train-every', '1',
+                                       '--out', str(out)])
+    assert status == 0
+    assert '| rmac |' in capsys.readouterr().out
+    with open(out) as f:
+        check = json.load(f)
+    assert set(check) == {'embedding', 'rmac', 'global'}
+    for name, metrics in results['methods']['eianet']['verification'].items():
+        for key in ('accuracy', 'auc'):
+            assert check['embedding']['test'][name][key] == pytest.approx(metrics[key])
+    for branch in check.values():
+        assert set(branch['test']) == set(results['methods']['eianet']['verification'])
+        assert 0.0 <= branch['train']['model'] <= 1.0 and 0.0 <= branch['train']['year'] <= 1.0
 
 
 def test_existing_data_of_another_seed_is_not_overwritten(job_results):

@@ -16,6 +16,7 @@ HELP_CASES = [
     ('visualize', [], ['parts', 'heatmap', 'Fig. 3', 'Fig. 4']),
     ('visualize', ['heatmap'], ['--images', '--out-dir', '--max-images']),
     ('export_onnx', [], ['--out', '--shape', '--tolerance', 'raw BGR', 'no normalisation']),
+    ('learning_check', [], ['--train-every', '--data-root', '--out', 'training images']),
 ]
 
 
