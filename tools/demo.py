@@ -27,19 +27,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument('--full-table', action='store_true',
                        help='run every method of the paper\'s table (longer)')
     parser.add_argument('--max-iters', type=int,
-                        help='override every training config\'s iterations (smoke runs)')
+                        help='iterations of every training run, their learning-rate schedules '
+                        'stretched with them (a few for a smoke run, e.g. 1200 for a longer '
+                        'one; default: the configs\' own)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     methods = [m.key for m in METHODS] if args.full_table else (args.methods or DEMO_METHODS)
-    cfg_options = {}
-    if args.max_iters is not None:
-        cfg_options['train_cfg.max_iters'] = args.max_iters
     job = MainJob(seed=args.seed, work_dir=args.work_dir or f'work_dirs/demo_seed{args.seed}',
                   data_root=args.data_root, methods=methods, preset=args.preset,
-                  cfg_options=cfg_options)
+                  max_iters=args.max_iters)
     job.run()
 
 

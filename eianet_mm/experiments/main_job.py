@@ -19,8 +19,8 @@ from ..baselines import JointBayesian, PairSVM
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
-from .runs import (build_trained_model, collect_features, load_config, test_dataloader_of,
-                   train, train_set_loader)
+from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
+                   test_dataloader_of, train, train_set_loader)
 
 PART_RPN_CONFIG = 'configs/partrpn_r18_synthcars.py'
 REID_DATA_CONFIG = 'configs/_base_/datasets/synthcars_veri776.py'
@@ -145,8 +145,11 @@ class MainJob:
         methods (Sequence[str]): Keys of :data:`METHODS` to run. Defaults to
             :data:`DEMO_METHODS`.
         preset (str): SynthCars size preset. Defaults to 'demo'.
-        cfg_options (dict, optional): Settings merged into every training config (e.g.
-            ``{'train_cfg.max_iters': 10}`` for a smoke run). Defaults to None.
+        cfg_options (dict, optional): Settings merged into every training config.
+            Defaults to None.
+        max_iters (int, optional): Length of every training run (stage 1 and each network),
+            with their schedules stretched to it (:func:`set_max_iters`): small for a smoke
+            run, larger for a longer one. Defaults to None (the configs' lengths).
         log (Callable): Progress printer. Defaults to ``print``.
     """
 
@@ -157,6 +160,7 @@ class MainJob:
                  methods: Sequence[str] = DEMO_METHODS,
                  preset: str = 'demo',
                  cfg_options: Optional[dict] = None,
+                 max_iters: Optional[int] = None,
                  log: Callable[[str], None] = print) -> None:
         unknown = [m for m in methods if m not in METHODS_BY_KEY]
         if unknown:
@@ -167,6 +171,7 @@ class MainJob:
         self.methods = [METHODS_BY_KEY[m] for m in methods]
         self.preset = preset
         self.cfg_options = dict(cfg_options or {})
+        self.max_iters = max_iters
         self.cfg_options.setdefault('randomness.seed', seed)
         self.log = log
         self.timing: Dict[str, float] = {}
@@ -194,6 +199,8 @@ class MainJob:
     def _config(self, config: str, run_name: str, load_from: Optional[str] = None) -> Config:
         cfg = load_config(config, osp.join(self.work_dir, run_name), self.data_root,
                           load_from=load_from, cfg_options=self.cfg_options)
+        if self.max_iters is not None:
+            set_max_iters(cfg, self.max_iters)
         # The job evaluates every method itself after training: no validation loop inside.
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         self._fit_to_data(cfg, run_name)

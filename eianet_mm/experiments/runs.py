@@ -117,3 +117,37 @@ def train_set_loader(cfg: Config) -> Dict[str, Any]:
     dataset['pipeline'] = loader['dataset']['pipeline']
     loader['dataset'] = dataset
     return loader
+
+
+def set_max_iters(cfg: Config, max_iters: int) -> None:
+    """Set the length of an iteration-based run and stretch what is tied to it.
+
+    Iteration-based schedulers that end at the old length get ``end`` (and a ``T_max`` equal
+    to it) set to the new length and their ``milestones`` scaled; schedulers that end earlier
+    (warm-ups) stay. A validation or checkpoint interval equal to the old length follows it.
+    Setting ``train_cfg.max_iters`` alone would leave e.g. a cosine decay ending at the old
+    length, with the learning rate at its minimum for the rest of the run.
+
+    Args:
+        cfg (Config): A config with an ``IterBasedTrainLoop`` (modified in place).
+        max_iters (int): The new number of iterations (>= 1).
+    """
+    if max_iters < 1:
+        raise ValueError(f'max_iters must be >= 1, got {max_iters}')
+    old = int(cfg.train_cfg.max_iters)
+    for scheduler in cfg.get('param_scheduler') or []:
+        if scheduler.get('by_epoch', True) or scheduler.get('end') != old:
+            continue
+        scheduler['end'] = max_iters
+        if scheduler.get('T_max') == old:
+            scheduler['T_max'] = max_iters
+        if 'milestones' in scheduler:
+            scheduler['milestones'] = [
+                max(1, round(m * max_iters / old)) for m in scheduler['milestones']
+            ]
+    cfg.train_cfg.max_iters = max_iters
+    if cfg.train_cfg.get('val_interval') == old:
+        cfg.train_cfg.val_interval = max_iters
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if checkpoint is not None and checkpoint.get('interval') == old:
+        checkpoint['interval'] = max_iters

@@ -15,7 +15,7 @@ def job_results(tmp_path_factory):
     lines = []
     job = MainJob(seed=1, work_dir=str(root / 'work'), data_root=str(root / 'data'),
                   methods=('fc_jb', 'plain_drdl', 'eianet'), preset='tiny',
-                  cfg_options={'train_cfg.max_iters': 2}, log=lines.append)
+                  max_iters=2, log=lines.append)
     return job.run(), root, lines
 
 
