@@ -25,6 +25,7 @@ import numpy as np
 from mmengine.config import DictAction
 
 from eianet_mm.apis import collect_images, extract, init_model, part_names_of, write_image_list
+from eianet_mm.utils.cli import run_reporting_errors
 
 USER_ERRORS = (OSError, ValueError, RuntimeError, ImportError)
 
@@ -94,12 +95,7 @@ def run(args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        run(args)
-    except USER_ERRORS as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    return 0
+    return run_reporting_errors(lambda: run(args), USER_ERRORS)
 
 
 if __name__ == '__main__':

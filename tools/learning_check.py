@@ -17,6 +17,7 @@ from typing import List, Optional
 
 from eianet_mm.experiments.learning_check import format_learning_check, learning_check
 from eianet_mm.experiments.runs import load_config
+from eianet_mm.utils.cli import run_reporting_errors
 
 USER_ERRORS = (OSError, ValueError, RuntimeError, KeyError)
 
@@ -34,20 +35,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def run(args: argparse.Namespace) -> None:
+    cfg = load_config(args.config, work_dir='work_dirs/learning_check', data_root=args.data_root)
+    results = learning_check(cfg, args.checkpoint, train_every=args.train_every)
+    print('\n'.join(format_learning_check(results)))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=1)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        cfg = load_config(args.config, work_dir='work_dirs/learning_check',
-                          data_root=args.data_root)
-        results = learning_check(cfg, args.checkpoint, train_every=args.train_every)
-        print('\n'.join(format_learning_check(results)))
-        if args.out:
-            with open(args.out, 'w') as f:
-                json.dump(results, f, indent=1)
-    except USER_ERRORS as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    return 0
+    return run_reporting_errors(lambda: run(args), USER_ERRORS)
 
 
 if __name__ == '__main__':

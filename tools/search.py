@@ -31,6 +31,7 @@ import numpy as np
 
 from eianet_mm.apis import GalleryIndex, read_image_list
 from eianet_mm.datasets.transforms.loading import read_vehicle_image
+from eianet_mm.utils.cli import run_reporting_errors
 from eianet_mm.visualization import draw_ranking_list, vstack, write_png
 
 USER_ERRORS = (OSError, ValueError, RuntimeError, ImportError)
@@ -181,15 +182,8 @@ def query(args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        if args.command == 'build':
-            build(args)
-        else:
-            query(args)
-    except USER_ERRORS as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    return 0
+    return run_reporting_errors(lambda: (build if args.command == 'build' else query)(args),
+                                USER_ERRORS)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ from mmengine.config import DictAction
 
 from eianet_mm.apis import init_model, part_names_of, verify
 from eianet_mm.datasets.transforms.loading import read_vehicle_image
+from eianet_mm.utils.cli import run_reporting_errors
 from eianet_mm.visualization import decision_text, draw_verify_pair, write_png
 
 USER_ERRORS = (OSError, ValueError, RuntimeError, ImportError)
@@ -95,12 +96,7 @@ def run(args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        run(args)
-    except USER_ERRORS as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    return 0
+    return run_reporting_errors(lambda: run(args), USER_ERRORS)
 
 
 if __name__ == '__main__':

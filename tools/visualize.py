@@ -23,6 +23,7 @@ from mmengine.config import DictAction
 
 from eianet_mm.apis import collect_images, extract, feature_maps, init_model, part_names_of
 from eianet_mm.datasets.transforms.loading import read_vehicle_image
+from eianet_mm.utils.cli import run_reporting_errors
 from eianet_mm.visualization import (activation_map, draw_heatmap_row, draw_parts,
                                      draw_parts_grid, vstack, write_png)
 
@@ -105,12 +106,7 @@ def run(args: argparse.Namespace) -> List[str]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        run(args)
-    except USER_ERRORS as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    return 0
+    return run_reporting_errors(lambda: run(args), USER_ERRORS)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,12 @@ def test_help_explains_the_tool(run_tool, tool, prefix, words):
         assert word in text, f'{tool} {prefix} --help does not mention {word!r}'
 
 
+def test_bad_input_is_one_error_line_and_status_1(run_tool, tmp_path):
+    status, out, err = run_tool('learning_check', [tmp_path / 'missing.py', tmp_path / 'x.pth'])
+    assert status == 1 and out == ''
+    assert err.startswith('error: ') and 'missing.py' in err and 'Traceback' not in err
+
+
 def test_usage_error_exits_with_status_2(run_tool):
     status, _, err = run_tool('verify', ['only_one_argument'])
     assert status == 2 and 'the following arguments are required' in err
