@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 from mmdet.registry import DATASETS
 
 from .main_job import negative_squared_distance, pair_list_metrics
+from .report import DIFFICULTIES
 from .runs import build_trained_model, collect_features, test_dataloader_of, train_set_loader
 
 
@@ -87,10 +88,9 @@ def learning_check(cfg: Config, checkpoint: str, train_every: int = 8) -> Dict[s
 
 def format_learning_check(results: Dict[str, dict]) -> List[str]:
     """Table lines: one row per branch, test accuracy / AUC per pair list, then train AUCs."""
-    order = ('easy', 'medium', 'hard')
-    names = sorted(next(iter(results.values()))['test'],
-                   key=lambda n: (n.split('_')[0] != 'model', order.index(n.split('_')[-1])
-                                  if n.split('_')[-1] in order else len(order), n))
+    present = next(iter(results.values()))['test']
+    usual = [f'{level}_{d}' for level in ('model', 'year') for d in DIFFICULTIES]
+    names = [n for n in usual if n in present] + sorted(set(present) - set(usual))
     head = ['branch'] + names + ['train model AUC', 'train year AUC']
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for branch, r in results.items():

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from eianet_mm.experiments.learning_check import branch_slices, within_set_aucs
+from eianet_mm.experiments.learning_check import (branch_slices, format_learning_check,
+                                                  within_set_aucs)
 
 
 def test_within_set_aucs_matches_a_pair_loop():
@@ -39,3 +40,12 @@ def test_branch_slices_split_eianet_and_keep_a_plain_network_whole():
                                         global_=slice(12, 20))
     Net.num_parts = Net.part_dims = 0
     assert branch_slices(Net()) == dict(embedding=slice(0, 20))
+
+
+def test_table_orders_the_pair_lists_by_level_and_difficulty():
+    names = ['year_hard', 'model_hard', 'extra', 'model_easy', 'year_easy', 'model_medium']
+    test = {n: dict(accuracy=0.5, auc=0.25) for n in names}
+    lines = format_learning_check({'embedding': dict(test=test, train=dict(model=0.7, year=0.6))})
+    assert lines[0] == ('| branch | model_easy | model_medium | model_hard | year_easy | '
+                        'year_hard | extra | train model AUC | train year AUC |')
+    assert lines[2] == '| embedding |' + ' 0.500 / 0.250 |' * 6 + ' 0.700 | 0.600 |'
