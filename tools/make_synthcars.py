@@ -18,8 +18,8 @@ from typing import List, Optional
 
 from eianet_mm.datasets.synthcars import PRESETS, SynthCarsConfig, draw_sample_grid, generate
 
-#: Command-line size options and the config fields they set.
-SIZE_OPTIONS = (
+#: Command-line number options (sizes, parts changed per year) and the config fields they set.
+NUMBER_OPTIONS = (
     ('--makes', 'makes', 'number of makes'),
     ('--models-per-make', 'models_per_make', 'models of each make (>= 2)'),
     ('--years-per-model', 'years_per_model', 'released years of each model (>= 2)'),
@@ -34,6 +34,10 @@ SIZE_OPTIONS = (
     ('--image-size', 'image_size', 'side of the square images in pixels'),
     ('--pairs-per-file', 'pairs_per_file',
      'pairs per verification pair file (0: as many positives as test images)'),
+    ('--min-parts-per-year', 'min_parts_per_year',
+     'fewest of --year-parts a new model year changes'),
+    ('--max-parts-per-year', 'max_parts_per_year',
+     'most of --year-parts a new model year changes'),
 )
 
 
@@ -44,11 +48,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='dataset seed (default: 0)')
     parser.add_argument(
         '--preset', choices=sorted(PRESETS), default='demo',
-        help='size preset the size options override (default: demo, about 5,300 images of '
+        help='preset the number options override (default: demo, about 5,300 images of '
         '128x128, a few seconds on 2 cores; tiny: a test-sized set; large: about 14,000 '
         'images of 224x224)')
-    for flag, field, text in SIZE_OPTIONS:
+    for flag, field, text in NUMBER_OPTIONS:
         parser.add_argument(flag, type=int, dest=field, help=f'{text} (default: from --preset)')
+    parser.add_argument('--year-parts', type=lambda text: tuple(text.split(',')),
+                        help='comma-separated parts a new model year may change, from '
+                        'head_light, tail_light, logo, wheel, grille (default: from --preset)')
     parser.add_argument('--workers', type=int, default=min(4, os.cpu_count() or 1),
                         help='render processes; the output does not depend on it '
                         '(default: min(4, CPUs))')
@@ -65,8 +72,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    overrides = {field: getattr(args, field) for _, field, _ in SIZE_OPTIONS
+    overrides = {field: getattr(args, field) for _, field, _ in NUMBER_OPTIONS
                  if getattr(args, field) is not None}
+    if args.year_parts is not None:
+        overrides['year_parts'] = args.year_parts
     try:
         cfg = SynthCarsConfig.from_preset(args.preset, **overrides)
     except ValueError as err:

@@ -140,6 +140,33 @@ def test_classification_loss_for_the_fc_network():
         MetricHead(loss_cls=dict(type='CrossEntropyLoss'), num_classes=3)
 
 
+def test_classification_loss_per_branch_is_the_mean_of_the_branch_losses():
+    part_feats, valid, global_feats = branch_feats()
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    head = MetricHead(loss_rmac=None, loss_global=None, loss_embed=None, loss_align=None,
+                      loss_cls=dict(type='CrossEntropyLoss'), num_classes=3, embed_dims=12 + 5,
+                      rmac_dims=12, cls_per_branch=True, normalize=True)
+    assert [fc.in_features for fc in head.fc_cls_branches] == [12, 5]
+    part_feats.requires_grad_(True)
+    losses = head.loss(part_feats, valid, global_feats, samples(labels.tolist()))
+    rmac_fc, global_fc = head.fc_cls_branches
+    expected = (F.cross_entropy(rmac_fc(part_feats.flatten(1)), labels)
+                + F.cross_entropy(global_fc(global_feats), labels)) / 2
+    assert torch.allclose(losses['loss_cls'], expected)
+    losses['loss_cls'].backward()
+    assert part_feats.grad.abs().sum() > 0
+    # One branch (the Plain DRDL network): its one classifier.
+    plain = MetricHead(loss_rmac=None, loss_align=None, loss_cls=dict(type='CrossEntropyLoss'),
+                       num_classes=3, embed_dims=5, rmac_dims=0, cls_per_branch=True)
+    assert len(plain.fc_cls_branches) == 1
+    losses = plain.loss(None, None, global_feats, samples(labels.tolist()))
+    assert torch.allclose(losses['loss_cls'],
+                          F.cross_entropy(plain.fc_cls_branches[0](global_feats), labels))
+    with pytest.raises(ValueError, match='cls_per_branch needs rmac_dims'):
+        MetricHead(loss_cls=dict(type='CrossEntropyLoss'), num_classes=3, embed_dims=5,
+                   cls_per_branch=True)
+
+
 def test_errors():
     with pytest.raises(ValueError, match='every loss is None'):
         MetricHead(loss_rmac=None, loss_global=None, loss_embed=None, loss_align=None)

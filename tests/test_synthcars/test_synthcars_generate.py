@@ -300,6 +300,23 @@ def test_nuisance_does_not_depend_on_the_year_designs(tiny_cfg):
         assert ja.paths == jb.paths and ja.marks == jb.marks and ja.scene == jb.scene
 
 
+def test_a_new_year_changes_min_to_max_parts_per_year(tiny_cfg):
+    parts = ('head_light', 'tail_light', 'wheel')
+    every = build_world(replace(tiny_cfg, year_parts=parts, min_parts_per_year=3,
+                                max_parts_per_year=3, years_per_model=3), seed=0)
+    for model in every.models:
+        for before, year in zip(model.years, model.years[1:]):
+            assert year.changed == tuple(sorted(parts))
+            for kind in parts:  # each changed part gets another design family
+                assert year.variants[kind].family != before.variants[kind].family
+            for kind in set(year.variants) - set(parts):
+                assert year.variants[kind] == before.variants[kind]
+    some = build_world(replace(tiny_cfg, year_parts=parts, min_parts_per_year=1,
+                               max_parts_per_year=2, years_per_model=3), seed=0)
+    counts = {len(y.changed) for m in some.models for y in m.years[1:]}
+    assert counts <= {1, 2}
+
+
 def test_test_models_get_their_own_image_count(tmp_path, tiny_cfg):
     cfg = replace(tiny_cfg, test_images_per_class=4)
     root = str(tmp_path / 'split_counts')

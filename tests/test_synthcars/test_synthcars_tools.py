@@ -23,13 +23,19 @@ def _tool():
 def test_cli_generates_with_size_options(tmp_path, capsys):
     out = tmp_path / 'sc'
     rc = _tool().main(['--out', str(out), '--preset', 'tiny', '--seed', '4', '--image-size',
-                       '48', '--images-per-class', '7', '--workers', '1', '--no-progress'])
+                       '48', '--images-per-class', '7', '--year-parts', 'head_light,wheel',
+                       '--min-parts-per-year', '2', '--max-parts-per-year', '2',
+                       '--workers', '1', '--no-progress'])
     assert rc == 0
     with open(out / 'synthcars_meta.json') as f:
         meta = json.load(f)
     assert meta['seed'] == 4
     assert meta['config'] == SynthCarsConfig.from_preset(
-        'tiny', image_size=48, images_per_class=7).to_dict()
+        'tiny', image_size=48, images_per_class=7, year_parts=('head_light', 'wheel'),
+        min_parts_per_year=2, max_parts_per_year=2).to_dict()
+    for model in meta['models']:
+        for year in model['years'][1:]:
+            assert year['changed_parts'] == ['head_light', 'wheel']
     assert meta['counts']['compcars']['images'] == 2 * 2 * 2 * 7
     assert 'SynthCars (seed 4)' in capsys.readouterr().out
 

@@ -65,8 +65,10 @@ class SynthCarsConfig:
         year_parts (tuple[str]): Parts a new model year may change, from
             ``head_light, tail_light, logo, wheel, grille`` (``grille`` has no part box).
             Defaults to ``('head_light', 'tail_light', 'logo', 'wheel')``.
-        max_parts_per_year (int): A new year changes 1..this many parts (1 or 2).
-            Defaults to 2.
+        min_parts_per_year (int): A new year changes at least this many of ``year_parts``.
+            Defaults to 1.
+        max_parts_per_year (int): A new year changes at most this many of ``year_parts``
+            (the number is drawn uniformly in ``min..max``). Defaults to 2.
         occlusion_prob (float): Probability of an occluder in front of the vehicle.
             Defaults to 0.1.
         clutter_max (int): Most clutter shapes in a background. Defaults to 2.
@@ -91,6 +93,7 @@ class SynthCarsConfig:
     reid_test_fraction: float = 0.5
     pairs_per_file: int = 0
     year_parts: Tuple[str, ...] = ('head_light', 'tail_light', 'logo', 'wheel')
+    min_parts_per_year: int = 1
     max_parts_per_year: int = 2
     occlusion_prob: float = 0.1
     clutter_max: int = 2
@@ -102,7 +105,8 @@ class SynthCarsConfig:
         object.__setattr__(self, 'year_parts', tuple(self.year_parts))
         minimum = dict(makes=1, models_per_make=2, years_per_model=2, images_per_class=2,
                        instances=4, cameras=2, cameras_per_instance=2, images_per_camera=1,
-                       image_size=32, clutter_max=0, min_part_size=1, max_parts_per_year=1)
+                       image_size=32, clutter_max=0, min_part_size=1, min_parts_per_year=1,
+                       max_parts_per_year=1)
         for name, low in minimum.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -121,9 +125,6 @@ class SynthCarsConfig:
         if self.cameras_per_instance > self.cameras:
             raise ValueError(f'SynthCarsConfig.cameras_per_instance ({self.cameras_per_instance}'
                              f') must be <= cameras ({self.cameras})')
-        if self.max_parts_per_year > 2:
-            raise ValueError('SynthCarsConfig.max_parts_per_year must be 1 or 2 (a year '
-                             f'changes one or two parts), got {self.max_parts_per_year}')
         if not 0 < self.test_model_fraction < 1:
             raise ValueError('SynthCarsConfig.test_model_fraction must be in (0, 1), got '
                              f'{self.test_model_fraction}')
@@ -144,6 +145,11 @@ class SynthCarsConfig:
         if unknown or not self.year_parts or len(set(self.year_parts)) != len(self.year_parts):
             raise ValueError(f'SynthCarsConfig.year_parts must be distinct names from '
                              f'{YEAR_PART_CHOICES}, got {self.year_parts}')
+        if not self.min_parts_per_year <= self.max_parts_per_year <= len(self.year_parts):
+            raise ValueError('SynthCarsConfig: a new year changes min_parts_per_year .. '
+                             'max_parts_per_year of the year_parts, so they need min <= max <= '
+                             f'len(year_parts); got {self.min_parts_per_year}, '
+                             f'{self.max_parts_per_year}, {len(self.year_parts)}')
         if not 0 <= self.occlusion_prob <= 1:
             raise ValueError(f'SynthCarsConfig.occlusion_prob must be in [0, 1], got '
                              f'{self.occlusion_prob}')

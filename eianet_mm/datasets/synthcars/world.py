@@ -259,7 +259,7 @@ def _sample_years(cfg: SynthCarsConfig, seed: int, model_id: int,
     year = int(numbers.integers(2004, 2013))
     years = [ModelYear(year=year, variants=dict(variants), changed=())]
     for y in range(1, cfg.years_per_model):
-        n_change = int(r.integers(1, cfg.max_parts_per_year + 1))
+        n_change = int(r.integers(cfg.min_parts_per_year, cfg.max_parts_per_year + 1))
         order = r.permutation(len(cfg.year_parts))[:n_change]
         changed = tuple(sorted(cfg.year_parts[i] for i in order))
         for kind in changed:

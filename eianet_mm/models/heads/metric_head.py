@@ -43,7 +43,9 @@ class MetricHead(BaseModule):
       the R-MAC branch vector (so normalised with it when ``normalize``);
     - ``loss_cls``: a classification loss on a linear classifier over the raw concatenated
       features, for the FC-feature baseline network (needs ``num_classes`` and
-      ``embed_dims``).
+      ``embed_dims``); with ``cls_per_branch`` one classifier per branch instead (on the raw
+      R-MAC and on the raw global features) and the mean of their losses, so that each
+      branch must separate the classes by itself (not in the paper).
 
     Labels come from the data samples' metainfo (``id_label``, ``coarse_label``). The loss
     dict also holds ``part_detected`` (fraction of detected parts, a diagnostic).
@@ -66,6 +68,8 @@ class MetricHead(BaseModule):
             :meth:`predict_by_feat` to normalise the branches. Defaults to None.
         normalize (bool): L2-normalise each branch (see above); the paper compares raw
             features. Defaults to False.
+        cls_per_branch (bool): ``loss_cls`` on one classifier per branch (see above) instead
+            of one on the concatenation; needs ``rmac_dims``. Defaults to False.
         init_cfg (dict or list[dict], optional): Initialization config. Defaults to None.
     """
 
@@ -83,12 +87,14 @@ class MetricHead(BaseModule):
                  embed_dims: Optional[int] = None,
                  rmac_dims: Optional[int] = None,
                  normalize: bool = False,
+                 cls_per_branch: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.normalize = normalize
         self.embed_dims = embed_dims
         self.rmac_dims = rmac_dims
         self.num_classes = num_classes
+        self.cls_per_branch = cls_per_branch
         for name, cfg in (('loss_rmac', loss_rmac), ('loss_global', loss_global),
                           ('loss_embed', loss_embed), ('loss_align', loss_align),
                           ('loss_cls', loss_cls)):
@@ -100,7 +106,15 @@ class MetricHead(BaseModule):
             if num_classes is None or embed_dims is None:
                 raise ValueError('MetricHead: loss_cls needs num_classes and embed_dims, got '
                                  f'num_classes={num_classes}, embed_dims={embed_dims}')
-            self.fc_cls = nn.Linear(embed_dims, num_classes)
+            if not cls_per_branch:
+                self.fc_cls = nn.Linear(embed_dims, num_classes)
+            elif rmac_dims is None:
+                raise ValueError('MetricHead: cls_per_branch needs rmac_dims (the width of the '
+                                 'R-MAC branch), got None')
+            else:
+                self.fc_cls_branches = nn.ModuleList(
+                    nn.Linear(dims, num_classes)
+                    for dims in (rmac_dims, embed_dims - rmac_dims) if dims > 0)
         if all(getattr(self, n) is None for n in EMBEDDING_LOSSES + ('loss_align',
                                                                       'loss_cls')):
             raise ValueError('MetricHead: every loss is None; configure at least one')
@@ -225,9 +239,16 @@ class MetricHead(BaseModule):
                 raise ValueError(f'MetricHead.loss_cls: id_label must be in '
                                  f'0..{self.num_classes - 1} (num_classes), got '
                                  f'{labels.tolist()}')
-            raw = torch.cat([f.flatten(1) for f in (part_feats, global_feats) if f is not None],
-                            dim=1)
-            losses['loss_cls'] = self.loss_cls(self.fc_cls(raw), labels)
+            raw = [f.flatten(1) for f in (part_feats, global_feats) if f is not None]
+            if self.cls_per_branch:
+                if len(raw) != len(self.fc_cls_branches):
+                    raise ValueError(f'MetricHead.cls_per_branch: {len(raw)} branches given, '
+                                     f'{len(self.fc_cls_branches)} classifiers built')
+                losses['loss_cls'] = sum(
+                    self.loss_cls(fc(branch), labels)
+                    for fc, branch in zip(self.fc_cls_branches, raw)) / len(raw)
+            else:
+                losses['loss_cls'] = self.loss_cls(self.fc_cls(torch.cat(raw, dim=1)), labels)
         if part_valid is not None:
             losses['part_detected'] = part_valid.float().mean().detach()
         return losses
