@@ -9,8 +9,9 @@ machine noise hits every variant alike):
   the call ``eianet_mm.apis.extract`` makes per batch. The stage-2 configs keep a frozen
   copy of the stage-1 backbone that detects the parts (``freeze_part_detector``), so the
   backbone runs twice per image;
-- ``eianet_shared``: the same model with ``freeze_part_detector=False`` (the paper's
-  EIA-Net: the part RPN reads the backbone that the R-MAC pools; one backbone pass);
+- ``eianet_shared``: the same model with ``test_cfg.part_detector='shared'``: the part RPN
+  reads the backbone that the R-MAC pools, one backbone pass, as the paper's EIA-Net (for
+  a model trained with ``loss_part_distill``, or with ``freeze_part_detector=False``);
 - ``gap``: the data preprocessor, the same backbone (that of ``eianet``) and global average
   pooling of the same feature map.
 
@@ -100,7 +101,7 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
     size = test_input_size(cfg)
     models = dict(eianet=init_model(cfg, device=device),
                   eianet_shared=init_model(cfg, device=device, cfg_options={
-                      'model.freeze_part_detector': False}))
+                      'model.test_cfg.part_detector': 'shared'}))
     data = make_batch(size, batch, seed)
     runs: Dict[str, Callable[[dict], object]] = dict(
         eianet=models['eianet'].test_step, eianet_shared=models['eianet_shared'].test_step,

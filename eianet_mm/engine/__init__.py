@@ -1,4 +1,4 @@
 """Training-loop helpers (hooks), registered into mmdet's registries."""
-from .hooks import StopOnNonFiniteLossHook
+from .hooks import MetricLossWarmupHook, StopOnNonFiniteLossHook
 
-__all__ = ['StopOnNonFiniteLossHook']
+__all__ = ['MetricLossWarmupHook', 'StopOnNonFiniteLossHook']

@@ -330,3 +330,43 @@ def test_flip_with_normalized_branches_averages_before_normalizing():
     predicted = torch.stack([r.pred_feature for r in results])
     assert torch.allclose(predicted, expected, atol=1e-6)
     assert torch.allclose(predicted[:, :split].norm(dim=1), torch.full((2, ), 2 ** -0.5))
+
+
+def test_part_detector_distillation_and_shared_detection_at_test_time():
+    """loss_part_distill is 0 while the backbone equals the frozen copy, grows when it
+    drifts, and its gradient reaches the backbone only; test_cfg.part_detector='shared'
+    detects on the trained backbone (boxes follow it), 'copy' on the frozen copy."""
+    stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
+    model = build(tiny_cfg(loss_part_distill=dict(type='PartDetectorDistillLoss')), seed=2)
+    model.load_state_dict(stage1.state_dict())
+    set_part_logits(model, [True] * NUM_PARTS)
+    model.eval()  # BN on running statistics, as the frozen copy
+    assert model(**make_batch(model), mode='loss')['loss_part_distill'].item() == 0.0
+    data = make_batch(model, labels=(0, 1), training=False)
+    with torch.no_grad():
+        model.test_cfg.part_detector = 'shared'
+        shared = [r.pred_instances.bboxes.clone() for r in model(**data, mode='predict')]
+        model.backbone.layer2[0].conv1.weight.mul_(-1.5)
+        shared_after = [r.pred_instances.bboxes for r in model(**data, mode='predict')]
+        model.test_cfg.part_detector = 'copy'
+        copy_after = [r.pred_instances.bboxes for r in model(**data, mode='predict')]
+    assert not all(torch.equal(a, b) for a, b in zip(shared, shared_after))
+    assert all(torch.equal(a, b) for a, b in zip(shared, copy_after))
+    model.train()
+    losses = model(**make_batch(model), mode='loss')
+    assert losses['loss_part_distill'].item() > 0
+    losses['loss_part_distill'].backward()
+    assert model.backbone.layer2[0].conv1.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.rpn_head.parameters())
+    assert all(p.grad is None for p in model.part_backbone.parameters())
+    assert all(p.grad is None for p in model.global_branch.parameters())
+
+
+def test_part_detector_distillation_config_errors():
+    with pytest.raises(ValueError, match='loss_part_distill .* needs'):
+        build(tiny_cfg(loss_part_distill=dict(type='PartDetectorDistillLoss'),
+                       freeze_part_detector=False))
+    cfg = tiny_cfg()
+    cfg['test_cfg'] = dict(cfg['test_cfg'], part_detector='teacher')
+    with pytest.raises(ValueError, match=r"part_detector must be one of \('copy', 'shared'\)"):
+        build(cfg)

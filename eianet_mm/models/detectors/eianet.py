@@ -14,6 +14,8 @@ from mmdet.structures import OptSampleList, SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 
 STAGES = ('part_rpn', 'metric')
+#: Test-time part detectors (``test_cfg.part_detector``).
+PART_DETECTORS = ('copy', 'shared')
 
 
 @MODELS.register_module()
@@ -43,15 +45,21 @@ class EIANet(BaseDetector):
       With ``finetune_rmac_conv`` the R-MAC pools a trainable copy of the RPN convolution
       (``rmac_conv``, started from the RPN's weights the same way) instead of the frozen one:
       the frozen RPN still finds the parts, while the features that describe them are
-      fine-tuned with the rest.
+      fine-tuned with the rest. With ``loss_part_distill`` (not in the paper) the frozen RPN
+      on the backbone being trained is taught to give the frozen copy's outputs, so that at
+      test time ``test_cfg.part_detector='shared'`` can detect the parts from the one
+      backbone pass that also describes them (the copy is then needed in training only).
 
     Variants are configs of this class: ``rpn_head=None, rmac=None`` is a plain network whose
     embedding is the global branch only (Plain DRDL with a ``PartBasedCNN``; the FC-feature
     network with a ``GlobalPoolingFC``); ``global_branch=None`` is RPN + R-MAC only.
 
     Test config keys: ``rpn`` (the RPN head's test config, see :class:`PartRPNHead`;
-    it also selects the parts during stage-2 training) and ``flip`` (bool, average the
-    embedding of the image and its horizontal flip; default False).
+    it also selects the parts during stage-2 training), ``flip`` (bool, average the
+    embedding of the image and its horizontal flip; default False) and ``part_detector``
+    (``'copy'``: the frozen part-detector copy finds the parts, as in training, the default;
+    ``'shared'``: the backbone being described finds them, one backbone pass per image; for
+    a model trained with ``loss_part_distill``).
 
     Args:
         backbone (dict): Backbone config.
@@ -74,6 +82,9 @@ class EIANet(BaseDetector):
             RPN; that this includes the features the R-MAC reads is our reading, so it is the
             default. On SynthCars the trainable copy learns faster early on but was not better
             after 1,200 iterations (docs/synthcars_learning.md, section 6). Defaults to False.
+        loss_part_distill (dict, optional): Stage ``'metric'`` with ``freeze_part_detector``:
+            a loss (e.g. ``PartDetectorDistillLoss``) between the RPN outputs on the backbone
+            being trained and on the frozen copy (see above). Defaults to None.
         train_cfg (dict, optional): ``rpn`` key: assigner/sampler of the RPN (stage 1).
             Defaults to None.
         test_cfg (dict, optional): See above. Defaults to None.
@@ -92,6 +103,7 @@ class EIANet(BaseDetector):
                  stage: str = 'metric',
                  freeze_part_detector: bool = True,
                  finetune_rmac_conv: bool = False,
+                 loss_part_distill: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -130,6 +142,17 @@ class EIANet(BaseDetector):
         if stage == 'metric' and self.rpn_head is not None and freeze_part_detector:
             self.part_backbone = copy.deepcopy(self.backbone)
             self.part_neck = copy.deepcopy(self.neck)
+        self.loss_part_distill = None
+        if loss_part_distill is not None:
+            if self.part_backbone is None:
+                raise ValueError("EIANet: loss_part_distill teaches the backbone the frozen "
+                                 "part detector's outputs; it needs stage 'metric', an "
+                                 'rpn_head and freeze_part_detector=True')
+            self.loss_part_distill = MODELS.build(loss_part_distill)
+        part_detector = self.test_cfg.get('part_detector', 'copy')
+        if part_detector not in PART_DETECTORS:
+            raise ValueError(f'EIANet test_cfg.part_detector must be one of {PART_DETECTORS}, '
+                             f'got {part_detector!r}')
         self.rmac_conv = None
         if stage == 'metric' and self.rmac is not None and finetune_rmac_conv:
             self.rmac_conv = copy.deepcopy(self.rpn_head.rpn_conv)
@@ -214,19 +237,25 @@ class EIANet(BaseDetector):
             x = self.part_neck(x)
         return self._select_feat(x)
 
-    def _branches(self, batch_inputs: Tensor,
-                  batch_img_metas: List[dict]) -> Dict[str, Optional[Tensor]]:
-        """Part boxes, R-MAC part features and global features of a batch of images."""
+    def _branches(self, batch_inputs: Tensor, batch_img_metas: List[dict],
+                  shared_detector: bool = False) -> Dict[str, object]:
+        """Part boxes, R-MAC part features and global features of a batch of images, the
+        backbone map (``feat``), the detecting RPN outputs (``rpn_outs``) and, when the
+        R-MAC pools the RPN convolution, its features on ``feat`` (``rpn_conv``).
+        ``shared_detector`` finds the parts on ``feat`` even when there is a frozen copy."""
         x = self.extract_feat(batch_inputs)
-        out: Dict[str, Optional[Tensor]] = dict(
-            part_feats=None, part_valid=None, global_feats=None, boxes=None, scores=None)
+        out: Dict[str, object] = dict(
+            part_feats=None, part_valid=None, global_feats=None, boxes=None, scores=None,
+            feat=x, rpn_outs=None, rpn_conv=None)
         if self.rpn_head is not None:
             conv = None  # the features the R-MAC pools
             if self.rmac is not None:
                 conv = (self.rpn_head.conv_features(x) if self.rmac_conv is None else
                         F.relu(self.rmac_conv(x)))
+            if self.rmac_conv is None:
+                out['rpn_conv'] = conv
             with torch.no_grad():
-                if self.part_backbone is not None:
+                if self.part_backbone is not None and not shared_detector:
                     det_conv = self.rpn_head.conv_features(
                         self._part_detector_feat(batch_inputs))
                 elif conv is not None and self.rmac_conv is None:
@@ -236,7 +265,8 @@ class EIANet(BaseDetector):
                 cls_score, bbox_pred = self.rpn_head.forward_from_conv(det_conv)
                 boxes, scores, detected = self.rpn_head.select_parts(
                     [cls_score], [bbox_pred], batch_img_metas)
-            out.update(boxes=boxes, scores=scores, part_valid=detected)
+            out.update(boxes=boxes, scores=scores, part_valid=detected,
+                       rpn_outs=(cls_score, bbox_pred))
             if conv is not None:
                 out['part_feats'] = self.rmac(conv, boxes, detected, self.rpn_head.stride)
         if self.global_branch is not None:
@@ -260,15 +290,24 @@ class EIANet(BaseDetector):
             return self.rpn_head.loss((self.extract_feat(batch_inputs), ), batch_data_samples)
         metas = [sample.metainfo for sample in batch_data_samples]
         feats = self._branches(batch_inputs, metas)
-        return self.metric_head.loss(feats['part_feats'], feats['part_valid'],
-                                     feats['global_feats'], batch_data_samples)
+        losses = self.metric_head.loss(feats['part_feats'], feats['part_valid'],
+                                       feats['global_feats'], batch_data_samples)
+        if self.loss_part_distill is not None:
+            conv = feats['rpn_conv']
+            if conv is None:
+                conv = self.rpn_head.conv_features(feats['feat'])
+            cls_score, bbox_pred = self.rpn_head.forward_from_conv(conv)
+            losses['loss_part_distill'] = self.loss_part_distill(
+                cls_score, bbox_pred, *feats['rpn_outs'], self.rpn_head.num_classes)
+        return losses
 
     def _raw_embedding(self, batch_inputs: Tensor, batch_img_metas: List[dict]
                        ) -> Tuple[Tensor, Dict[str, Optional[Tensor]]]:
         """The raw concatenated branch features ``[B, D]`` (the metric head's
         ``predict_by_feat`` turns them, or their flip average, into the embedding) and the
-        branch outputs of one pass."""
-        feats = self._branches(batch_inputs, batch_img_metas)
+        branch outputs of one pass (parts found by ``test_cfg.part_detector``)."""
+        feats = self._branches(batch_inputs, batch_img_metas,
+                               shared_detector=self.test_cfg.get('part_detector') == 'shared')
         branches = [f.flatten(1) for f in (feats['part_feats'], feats['global_feats'])
                     if f is not None]
         return torch.cat(branches, dim=1), feats

@@ -47,6 +47,9 @@ class MetricHead(BaseModule):
       R-MAC and on the raw global features) and the mean of their losses, so that each
       branch must separate the classes by itself (not in the paper).
 
+    The CCL / MCCL / EIAL terms are multiplied by ``metric_loss_scale`` (an attribute, 1.0;
+    :class:`~eianet_mm.engine.MetricLossWarmupHook` ramps it in at the start of training).
+
     Labels come from the data samples' metainfo (``id_label``, ``coarse_label``). The loss
     dict also holds ``part_detected`` (fraction of detected parts, a diagnostic).
 
@@ -95,6 +98,7 @@ class MetricHead(BaseModule):
         self.rmac_dims = rmac_dims
         self.num_classes = num_classes
         self.cls_per_branch = cls_per_branch
+        self.metric_loss_scale = 1.0
         for name, cfg in (('loss_rmac', loss_rmac), ('loss_global', loss_global),
                           ('loss_embed', loss_embed), ('loss_align', loss_align),
                           ('loss_cls', loss_cls)):
@@ -234,6 +238,10 @@ class MetricHead(BaseModule):
         if self.loss_align is not None:
             losses['loss_align'] = self.loss_align(emb.rmac.view_as(part_feats), part_valid,
                                                    labels)
+        if self.metric_loss_scale != 1.0:
+            for name in EMBEDDING_LOSSES + ('loss_align', ):
+                if name in losses:
+                    losses[name] = losses[name] * self.metric_loss_scale
         if self.loss_cls is not None:
             if bool((labels < 0).any()) or bool((labels >= self.num_classes).any()):
                 raise ValueError(f'MetricHead.loss_cls: id_label must be in '

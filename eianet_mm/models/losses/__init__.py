@@ -1,10 +1,12 @@
-"""Metric-learning losses of EIA-Net, registered into mmdet's MODELS."""
+"""Losses of EIA-Net, registered into mmdet's MODELS."""
 from .coupled_cluster_loss import CoupledClusterLoss, coupled_cluster_loss
 from .enforced_intra_class_alignment_loss import (EnforcedIntraClassAlignmentLoss,
                                                   enforced_intra_class_alignment_loss)
 from .modified_coupled_cluster_loss import ModifiedCoupledClusterLoss
+from .part_detector_distill_loss import PartDetectorDistillLoss, part_detector_distill_loss
 
 __all__ = [
     'CoupledClusterLoss', 'EnforcedIntraClassAlignmentLoss', 'ModifiedCoupledClusterLoss',
-    'coupled_cluster_loss', 'enforced_intra_class_alignment_loss'
+    'PartDetectorDistillLoss', 'coupled_cluster_loss', 'enforced_intra_class_alignment_loss',
+    'part_detector_distill_loss'
 ]
