@@ -35,11 +35,11 @@ import json
 import os
 import statistics
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mmdet.structures import DetDataSample
 from eianet_mm.apis import init_model
@@ -95,8 +95,8 @@ def gap_forward(model: torch.nn.Module) -> Callable[[dict], torch.Tensor]:
 
 
 def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
-                 profile: bool) -> dict:
-    cfg = load_config(config)
+                 profile: bool, cfg_options: Optional[dict] = None) -> dict:
+    cfg = load_config(config, cfg_options)
     cfg.model.backbone.init_cfg = None  # no pretrained download; weights stay random
     size = test_input_size(cfg)
     models = dict(eianet=init_model(cfg, device=device),
@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='config overrides for every config, e.g. model.channels_last=True')
     parser.add_argument('--profile', action='store_true',
                         help='print the top operators of one EIA-Net batch (torch.profiler)')
     args = parser.parse_args()
@@ -183,12 +185,13 @@ def main() -> None:
           f'{os.getloadavg()[0]:.2f}')
     result = dict(bench='extract', quick=args.quick, machine=cpu_name(), cpus=os.cpu_count(),
                   torch_threads=torch.get_num_threads(), torch=torch.__version__,
-                  device=args.device, configs={}, targets={})
+                  device=args.device, cfg_options=args.cfg_options, configs={}, targets={})
     for config in args.configs:
         runs = RUNS.get(config, GENERIC_RUNS)
         batch = args.batch_size or runs['batch'][args.quick]
         repeat = args.repeat or runs['repeat'][args.quick]
-        out = bench_config(config, batch, repeat, args.seed, args.device, args.profile)
+        out = bench_config(config, batch, repeat, args.seed, args.device, args.profile,
+                           args.cfg_options)
         name = os.path.splitext(os.path.basename(config))[0]
         result['configs'][name] = out
         result['targets'][f'{name}_within_{TARGET}x'] = out['overhead'] <= TARGET

@@ -370,3 +370,24 @@ def test_part_detector_distillation_config_errors():
     cfg['test_cfg'] = dict(cfg['test_cfg'], part_detector='teacher')
     with pytest.raises(ValueError, match=r"part_detector must be one of \('copy', 'shared'\)"):
         build(cfg)
+
+
+def test_channels_last_gives_the_same_embeddings_and_losses():
+    reference = build(tiny_cfg(), seed=4)
+    fast = build(tiny_cfg(channels_last=True), seed=5)
+    fast.load_state_dict(reference.state_dict())
+    conv = fast.backbone.conv1.weight
+    assert conv.is_contiguous(memory_format=torch.channels_last)
+    for model in (reference, fast):
+        set_part_logits(model, [True] * NUM_PARTS)
+        model.eval()
+    data = make_batch(reference, labels=(0, 1), training=False)
+    with torch.no_grad():
+        expected = reference(**data, mode='predict')
+        got = fast(**make_batch(fast, labels=(0, 1), training=False), mode='predict')
+    for a, b in zip(expected, got):
+        assert torch.allclose(a.pred_feature, b.pred_feature, atol=1e-5)
+        assert torch.equal(a.pred_instances.detected, b.pred_instances.detected)
+    losses = [model(**make_batch(model), mode='loss') for model in (reference, fast)]
+    for name in ('loss_rmac', 'loss_global', 'loss_embed', 'loss_align'):
+        assert torch.allclose(losses[0][name], losses[1][name], atol=1e-5), name
