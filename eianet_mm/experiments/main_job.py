@@ -75,10 +75,15 @@ def ensure_synthcars(data_root: str, seed: int, preset: str = 'demo', workers: i
     if osp.isfile(meta_path):
         with open(meta_path) as f:
             meta = json.load(f)
-        if meta.get('seed') == seed and meta.get('config') == cfg.to_dict():
+        stored = meta.get('config', {})
+        try:  # a field added to SynthCarsConfig since the data was written has its default
+            stored = SynthCarsConfig(**stored).to_dict()
+        except (TypeError, ValueError):
+            pass  # unknown or invalid settings: reported as differing below
+        if meta.get('seed') == seed and stored == cfg.to_dict():
             log(f'SynthCars seed {seed} ({preset}) already in {data_root}')
             return meta
-        other = [k for k, v in cfg.to_dict().items() if meta.get('config', {}).get(k) != v]
+        other = [k for k, v in cfg.to_dict().items() if stored.get(k) != v]
         why = f'seed {meta.get("seed")}' if meta.get('seed') != seed else (
             f'seed {seed}, but other settings than preset {preset!r} now has: '
             + ', '.join(other))

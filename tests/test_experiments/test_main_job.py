@@ -6,6 +6,7 @@ import pytest
 
 from eianet_mm.experiments import MainJob
 from tools import learning_check as learning_check_tool
+from eianet_mm.datasets.synthcars import SynthCarsConfig
 from eianet_mm.experiments.main_job import ensure_synthcars
 
 
@@ -92,6 +93,18 @@ def test_existing_data_of_another_seed_is_not_overwritten(job_results):
     with pytest.raises(RuntimeError, match="seed 1, but other settings than preset 'demo' now "
                        'has: makes, models_per_make'):
         ensure_synthcars(str(root / 'data'), seed=1, preset='demo', log=lambda s: None)
+
+
+def test_data_written_before_a_new_generator_field_is_still_recognised(tmp_path):
+    meta = dict(seed=3, config=SynthCarsConfig.from_preset('tiny').to_dict())
+    del meta['config']['min_parts_per_year']  # as in data of an older version (default 1)
+    (tmp_path / 'synthcars_meta.json').write_text(json.dumps(meta))
+    assert ensure_synthcars(str(tmp_path), seed=3, preset='tiny', log=lambda s: None) == meta
+    meta['config']['min_parts_per_year'] = 2
+    (tmp_path / 'synthcars_meta.json').write_text(json.dumps(meta))
+    with pytest.raises(RuntimeError, match="other settings than preset 'tiny' now has: "
+                       'min_parts_per_year'):
+        ensure_synthcars(str(tmp_path), seed=3, preset='tiny', log=lambda s: None)
 
 
 def test_unknown_method_is_refused():

@@ -24,7 +24,8 @@ def test_nan_loss_stops_the_run_naming_the_iteration(tmp_path, synthcars_tiny):
     assert proc.exitcode == 1, text[-3000:]
     last = osp.join(work_dir, 'iter_1.pth')
     assert (f'FloatingPointError: non-finite loss at iteration 2: loss=nan, loss_align=nan, '
-            f'loss_cls=nan, loss_embed=nan, loss_global=nan, loss_rmac=nan. Lower the '
+            f'loss_cls=nan, loss_embed=nan, loss_global=nan, loss_part_distill=nan, '
+            f'loss_rmac=nan. Lower the '
             f'learning rate or check the data of this batch; the last checkpoint is '
             f'{last}.') in text
     assert sorted(n for n in os.listdir(work_dir) if n.endswith('.pth')) == ['iter_1.pth']
