@@ -14,10 +14,11 @@ class MetricLossWarmupHook(Hook):
 
     Before each training iteration ``i`` it sets ``model.metric_head.metric_loss_scale`` to
     ``min(1, i / warmup_iters)``; :class:`~eianet_mm.models.MetricHead` multiplies the CCL /
-    MCCL / EIAL terms by it (the classification loss keeps its weight). Not in the paper: with
-    the paper's losses at full weight from the first iteration, the SynthCars networks sit
-    for about 300 iterations at the collapsed value of CCL (every feature at one point) before
-    the softmax pulls them out; ramped in, they do not (docs/synthcars_learning.md).
+    MCCL / EIAL terms by it (the classification loss keeps its weight). Not in the paper and
+    off in every config: with the paper's losses at full weight from the first iteration, the
+    SynthCars networks can sit for hundreds of iterations at the collapsed value of CCL; on
+    one seed ramping them in removed that plateau, on another it did not, as the softmax alone
+    stalled there too (docs/synthcars_learning.md, sections 6 and 7).
 
     Args:
         warmup_iters (int): Iterations until the metric losses reach full weight (> 0).
