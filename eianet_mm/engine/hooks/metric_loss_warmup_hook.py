@@ -32,15 +32,19 @@ class MetricLossWarmupHook(Hook):
                              f'integer, got {warmup_iters!r}')
         self.warmup_iters = warmup_iters
 
-    def before_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None) -> None:
+    @staticmethod
+    def _metric_head(runner):
+        """The ``metric_head`` of the runner's (unwrapped) model."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         head = getattr(model, 'metric_head', None)
         if head is None or not hasattr(head, 'metric_loss_scale'):
             raise TypeError(f'MetricLossWarmupHook needs a model with a metric_head that has '
                             f'metric_loss_scale (a MetricHead); got {type(model).__name__}')
-        head.metric_loss_scale = min(1.0, runner.iter / self.warmup_iters)
+        return head
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None) -> None:
+        self._metric_head(runner).metric_loss_scale = min(1.0, runner.iter / self.warmup_iters)
 
     def after_train(self, runner) -> None:
         """Leave the head at full weight (a later ``val``/``loss`` call sees the paper's)."""
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        model.metric_head.metric_loss_scale = 1.0
+        self._metric_head(runner).metric_loss_scale = 1.0
