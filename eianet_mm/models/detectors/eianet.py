@@ -69,6 +69,10 @@ class EIANet(BaseDetector):
             global branch. Defaults to -1.
         rpn_head (dict, optional): ``PartRPNHead`` config. Defaults to None.
         rmac (dict, optional): ``RMACPooling`` config (needs ``rpn_head``). Defaults to None.
+        part_projection (dict, optional): A map of the R-MAC part vectors before the metric
+            head (e.g. ``PartProjection``, not in the paper; needs ``rmac``); the detector
+            passes ``num_parts`` and ``channels``. Trained in stage ``'metric'``. Defaults to
+            None (the paper's raw R-MAC vectors).
         global_branch (dict, optional): ``PartBasedCNN`` or ``GlobalPoolingFC`` config.
             Defaults to None.
         metric_head (dict, optional): ``MetricHead`` config (required for stage
@@ -102,6 +106,7 @@ class EIANet(BaseDetector):
                  feat_index: int = -1,
                  rpn_head: OptConfigType = None,
                  rmac: OptConfigType = None,
+                 part_projection: OptConfigType = None,
                  global_branch: OptConfigType = None,
                  metric_head: OptConfigType = None,
                  stage: str = 'metric',
@@ -134,6 +139,13 @@ class EIANet(BaseDetector):
         self.global_branch = MODELS.build(global_branch) if global_branch is not None else None
         self.num_parts = self.rpn_head.num_classes if self.rmac is not None else 0
         self.part_dims = self.rpn_head.feat_channels if self.rmac is not None else 0
+        if part_projection is not None and self.rmac is None:
+            raise ValueError('EIANet: part_projection maps the R-MAC part vectors and needs '
+                             'rmac (with rpn_head)')
+        self.part_projection = MODELS.build(
+            part_projection, default_args=dict(num_parts=self.num_parts,
+                                               channels=self.part_dims)
+        ) if part_projection is not None else None
         self.embed_dims = self.num_parts * self.part_dims + (
             self.global_branch.out_channels if self.global_branch is not None else 0)
         self.metric_head = None
@@ -163,7 +175,7 @@ class EIANet(BaseDetector):
             self.rmac_conv = copy.deepcopy(self.rpn_head.rpn_conv)
         self.frozen_modules: Tuple[str, ...] = (
             ('rpn_head', 'part_backbone', 'part_neck') if stage == 'metric' else
-            ('global_branch', 'metric_head'))
+            ('global_branch', 'part_projection', 'metric_head'))
         for name in self.frozen_modules:
             module = getattr(self, name)
             if module is not None:
@@ -282,7 +294,10 @@ class EIANet(BaseDetector):
             out.update(boxes=boxes, scores=scores, part_valid=detected,
                        rpn_outs=(cls_score, bbox_pred))
             if conv is not None:
-                out['part_feats'] = self.rmac(conv, boxes, detected, self.rpn_head.stride)
+                part_feats = self.rmac(conv, boxes, detected, self.rpn_head.stride)
+                if self.part_projection is not None:
+                    part_feats = self.part_projection(part_feats, detected)
+                out['part_feats'] = part_feats
         if self.global_branch is not None:
             out['global_feats'] = self.global_branch(x)
         return out
