@@ -14,6 +14,10 @@ machine noise hits every variant alike):
 - ``gap``: the data preprocessor, the same backbone (that of ``eianet``) and global average
   pooling of the same feature map.
 
+The multiply-accumulates (MACs) of every convolution and fully-connected layer a variant calls
+are counted once per image (forward hooks, not timed): their ratio is the overhead the heads
+would have if every operation ran as fast per MAC as the backbone's.
+
 Images/s come from the median batch time of each variant; the overhead is the median over
 repetitions of the per-repetition time ratio (variant / gap), measured side by side, in wall
 time and in process CPU time (which time spent waiting for a core on a shared machine does not
@@ -93,6 +97,30 @@ def gap_forward(model: torch.nn.Module) -> Callable[[dict], torch.Tensor]:
     return run
 
 
+def count_macs(model: torch.nn.Module, call: Callable[[], object]) -> int:
+    """Multiply-accumulates of the ``Conv2d`` / ``Linear`` layers of ``model`` that ``call()``
+    executes (each layer call counted; layers not called add nothing)."""
+    total = 0
+
+    def hook(module: torch.nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(module, torch.nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += output.numel() * (module.in_channels // module.groups) * kh * kw
+        else:
+            total += output.numel() * module.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    try:
+        with torch.no_grad():
+            call()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total
+
+
 def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
                  profile: bool, cfg_options: Optional[dict] = None) -> dict:
     cfg = load_config(config, cfg_options)
@@ -113,6 +141,8 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
         if device.startswith('cuda'):
             torch.cuda.synchronize()
 
+    macs = {name: count_macs(models['eianet' if name == 'gap' else name],
+                             lambda: runs[name](fresh(data))) for name in names}
     with torch.no_grad():
         for name in names:  # warm-up (first-call costs), not timed
             runs[name](fresh(data))
@@ -145,7 +175,9 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
                images_per_s={n: round(batch / t, 2) for n, t in median.items()},
                images_per_cpu_s={n: round(batch / t, 2) for n, t in cpu_median.items()},
                median_batch_s={n: round(t, 4) for n, t in median.items()},
-               min_batch_s={n: round(min(t), 4) for n, t in times.items()})
+               min_batch_s={n: round(min(t), 4) for n, t in times.items()},
+               macs_per_image={n: round(m / batch) for n, m in macs.items()},
+               mac_ratio={n: round(m / macs['gap'], 3) for n, m in macs.items() if n != 'gap'})
     for name in ('eianet', 'eianet_copy'):
         key = 'overhead' + name[len('eianet'):]
         out[key] = round(paired_ratio(times, name), 3)
@@ -158,6 +190,9 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
     print(f'  overhead vs GAP backbone (wall / CPU time): eianet {out["overhead"]:.2f}x / '
           f'{out["overhead_cpu"]:.2f}x ({passes}; target <= {TARGET}x); eianet_copy '
           f'{out["overhead_copy"]:.2f}x / {out["overhead_copy_cpu"]:.2f}x (frozen copy detects)')
+    print(f'  multiply-accumulates per image: ' + ', '.join(
+        f'{n} {m / batch / 1e6:.1f} M' for n, m in macs.items()) + f' (eianet / gap '
+          f'{out["mac_ratio"]["eianet"]:.3f}x)')
     if table is not None:
         print(table)
     return out
