@@ -13,9 +13,9 @@ model = dict(
     # Not in the paper: the part RPN on the backbone being trained learns the frozen stage-1
     # detector's outputs, so that at test time one backbone pass both finds and describes
     # the parts (test_cfg.part_detector='shared'; 'copy' runs the frozen copy, a second
-    # backbone pass). Weight 10 as on SynthCars: 95% of the part flags and 86% of the boxes
-    # (IoU > 0.5) as the copy's (docs/synthcars_learning.md, section 7).
-    loss_part_distill=dict(type='PartDetectorDistillLoss', loss_weight=10.0),
+    # backbone pass). Weight 1 as on SynthCars, where weight 10 held the backbone near its
+    # stage-1 features and cost the year level (docs/synthcars_learning.md, section 8).
+    loss_part_distill=dict(type='PartDetectorDistillLoss', loss_weight=1.0),
     test_cfg=dict(part_detector='shared'))
 load_from = 'work_dirs/partrpn_r50_vehicle_parts/iter_20000.pth'
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False))

@@ -7,6 +7,7 @@ model = dict(
     backbone=dict(norm_eval=False),  # shuffled batches: BN may learn its statistics
     rpn_head=None,
     rmac=None,
+    part_projection=None,
     loss_part_distill=None,
     global_branch=dict(
         _delete_=True, type='GlobalPoolingFC', in_channels=128, out_channels=256),

@@ -6,6 +6,7 @@ _base_ = ['../eianet_r18_synthcars.py']
 model = dict(
     rpn_head=None,
     rmac=None,
+    part_projection=None,
     loss_part_distill=None,
     metric_head=dict(
         _delete_=True,

@@ -11,4 +11,5 @@ model = dict(
         loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0),
         loss_align=None,
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),  # as the full EIA-Net
-        num_classes=_base_.num_train_classes))
+        num_classes=_base_.num_train_classes,
+        cls_per_branch=True))
