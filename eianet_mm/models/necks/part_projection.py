@@ -10,15 +10,17 @@ from mmdet.utils import OptMultiConfig
 
 @MODELS.register_module()
 class PartProjection(BaseModule):
-    """Per-part affine projection of the R-MAC part vectors: ``g_j = f_j W_j + b_j`` (row vectors) for a
-    detected part j, zero for a missed one.
+    """Per-part affine projection of the R-MAC part vectors: ``g_j = f_j W_j + b_j`` (row
+    vectors) for a detected part j, zero for a missed one.
 
     Not in the paper. R-MAC as Tolias et al. define it whitens each regional vector with a
     learned (PCA) projection before aggregating; the paper compares the raw max-pooled RPN
     features. On SynthCars those raw part vectors are nearly parallel (ReLU features share a
-    common direction), and a projection learned with the metric losses lifted EIA-Net's
-    year-level verification (docs/synthcars_learning.md, section 7). Every ``W_j`` starts as
-    the identity and every ``b_j`` at zero, so an untrained projection changes nothing.
+    common direction); learned with the metric losses, the projection raised EIA-Net's
+    year-level accuracy on 8 of 9 seed x level cells over three seeds, to +0.010 over Plain
+    DRDL on average over five (within the noise; docs/synthcars_learning.md, sections 7-8).
+    Every ``W_j`` starts as the identity and every ``b_j`` at zero, so an untrained
+    projection changes nothing.
 
     Args:
         num_parts (int): Number of parts N (the detector passes it).
