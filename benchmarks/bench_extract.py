@@ -141,12 +141,11 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
         if device.startswith('cuda'):
             torch.cuda.synchronize()
 
+    # one untimed call per variant counts its MACs and doubles as the warm-up (first-call costs)
     macs = {name: count_macs(models['eianet' if name == 'gap' else name],
                              lambda: runs[name](fresh(data))) for name in names}
+    sync()
     with torch.no_grad():
-        for name in names:  # warm-up (first-call costs), not timed
-            runs[name](fresh(data))
-        sync()
         for rep in range(repeat):
             for name in names[rep % len(names):] + names[:rep % len(names)]:
                 batch_data = fresh(data)
