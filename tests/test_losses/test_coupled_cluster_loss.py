@@ -6,7 +6,7 @@ from mmdet.registry import MODELS
 
 import eianet_mm  # noqa: F401  (registration)
 from eianet_mm.models.losses import (CoupledClusterLoss, ModifiedCoupledClusterLoss,
-                                     coupled_cluster_loss)
+                                     coupled_cluster_loss, nearest_negative_same_coarse_share)
 
 
 def reference_ccl(feats, labels, margin, coarse=None, hard_margin=0.0, detach_center=False):
@@ -175,6 +175,9 @@ def test_mccl_hard_negative_branch():
     # With beta, set 0 and 1 use the effective margin alpha + beta: MCCL = CCL(alpha + beta).
     ccl_big = coupled_cluster_loss(feats, labels, margin=alpha + beta)
     assert loss.item() == pytest.approx(float(ccl_big))
+    # Sets 0 and 1 are the hard ones: the diagnostic share is 2 / 3.
+    assert float(nearest_negative_same_coarse_share(feats, labels, coarse)) == \
+        pytest.approx(2 / 3)
     loss.backward()
     assert torch.isfinite(feats.grad).all() and feats.grad[:4].abs().sum(1).gt(0).all()
 
@@ -197,6 +200,12 @@ def test_mccl_uses_nearest_by_plain_distance_and_unknown_coarse():
                                       hard_margin=0.8)) == float(plain)
     assert float(coupled_cluster_loss(
         feats, labels, 1.0, coarse_labels=nearest_same, hard_margin=0.8)) > float(plain)
+    # Only set 2 (model 5) has a same-model nearest negative (sample 0, model 5).
+    share = nearest_negative_same_coarse_share
+    assert float(share(feats, labels, coarse)) == pytest.approx(1 / 3)
+    assert float(share(feats, labels, unknown)) == 0.0
+    assert float(share(feats, labels, nearest_same)) == pytest.approx(2 / 3)
+    assert float(share(feats[:2], labels[:2], coarse[:2])) == 0.0  # no negative at all
 
 
 @pytest.mark.parametrize('layout', LAYOUTS)

@@ -69,7 +69,7 @@ def test_each_loss_is_its_loss_on_its_branch():
     losses = head.loss(part_feats, valid, global_feats, samples(labels.tolist(),
                                                                  coarse.tolist()))
     assert set(losses) == {'loss_rmac', 'loss_global', 'loss_embed', 'loss_align',
-                           'part_detected'}
+                           'part_detected', 'embed_same_model_share'}
     ccl_half = CoupledClusterLoss(margin=1.0, loss_weight=0.5)
     emb = torch.cat([part_feats.flatten(1), global_feats], dim=1)
     assert torch.equal(losses['loss_rmac'], ccl_half(part_feats.flatten(1), labels))
@@ -80,7 +80,16 @@ def test_each_loss_is_its_loss_on_its_branch():
                        EnforcedIntraClassAlignmentLoss(loss_weight=0.3)(part_feats, valid,
                                                                         labels))
     assert float(losses['part_detected']) == pytest.approx(float(valid.float().mean()))
-    assert [k for k in losses if 'loss' not in k] == ['part_detected']  # a diagnostic
+    # the share of sets whose nearest negative (to the set's centre) is the same model
+    same = 0
+    for label in range(3):
+        centre = emb[labels == label].mean(0)
+        dists = ((emb - centre) ** 2).sum(1).masked_fill(labels == label, float('inf'))
+        same += int(coarse[dists.argmin()] == coarse[labels == label][0])
+    assert float(losses['embed_same_model_share']) == pytest.approx(same / 3)
+    assert {k for k in losses if 'loss' not in k} == {'part_detected',
+                                                      'embed_same_model_share'}  # diagnostics
+    assert not losses['embed_same_model_share'].requires_grad
 
 
 def test_mccl_gets_the_coarse_labels():

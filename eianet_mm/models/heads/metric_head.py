@@ -13,6 +13,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import OptConfigType, OptMultiConfig
 
+from ..losses import nearest_negative_same_coarse_share
+
 #: Losses on an embedding (called with ``(feats, labels)`` or ``(feats, labels, coarse)``).
 EMBEDDING_LOSSES = ('loss_rmac', 'loss_global', 'loss_embed')
 
@@ -51,7 +53,10 @@ class MetricHead(BaseModule):
     :class:`~eianet_mm.engine.MetricLossWarmupHook` ramps it in at the start of training).
 
     Labels come from the data samples' metainfo (``id_label``, ``coarse_label``). The loss
-    dict also holds ``part_detected`` (fraction of detected parts, a diagnostic).
+    dict also holds two diagnostics (logged, not summed into the loss): ``part_detected``
+    (fraction of detected parts) and, when ``loss_embed`` takes coarse labels (MCCL),
+    ``embed_same_model_share`` (the share of positive sets whose nearest negative is the
+    same model: MCCL adds its hard margin there, so MCCL rises with this share).
 
     Args:
         loss_rmac (dict, optional): Loss on the R-MAC branch. Defaults to CCL, margin 1.0,
@@ -216,7 +221,8 @@ class MetricHead(BaseModule):
 
         Returns:
             dict[str, Tensor]: ``loss_rmac``, ``loss_global``, ``loss_embed``,
-            ``loss_align``, ``loss_cls`` (the configured ones) and ``part_detected``.
+            ``loss_align``, ``loss_cls`` (the configured ones) and the diagnostics
+            ``part_detected`` and ``embed_same_model_share`` (see the class docstring).
         """
         if self.uses_parts and (part_feats is None or part_valid is None):
             raise ValueError('MetricHead: loss_rmac / loss_align need the R-MAC part '
@@ -235,6 +241,9 @@ class MetricHead(BaseModule):
         if self.loss_embed is not None:
             losses['loss_embed'] = self._embedding_loss('loss_embed', emb.embedding, labels,
                                                         coarse_labels)
+            if self._takes_coarse['loss_embed']:
+                losses['embed_same_model_share'] = nearest_negative_same_coarse_share(
+                    emb.embedding, labels, coarse_labels)
         if self.loss_align is not None:
             losses['loss_align'] = self.loss_align(emb.rmac.view_as(part_feats), part_valid,
                                                    labels)

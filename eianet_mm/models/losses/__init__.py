@@ -1,5 +1,6 @@
 """Losses of EIA-Net, registered into mmdet's MODELS."""
-from .coupled_cluster_loss import CoupledClusterLoss, coupled_cluster_loss
+from .coupled_cluster_loss import (CoupledClusterLoss, coupled_cluster_loss,
+                                   nearest_negative_same_coarse_share)
 from .enforced_intra_class_alignment_loss import (EnforcedIntraClassAlignmentLoss,
                                                   enforced_intra_class_alignment_loss)
 from .modified_coupled_cluster_loss import ModifiedCoupledClusterLoss
@@ -8,5 +9,5 @@ from .part_detector_distill_loss import PartDetectorDistillLoss, part_detector_d
 __all__ = [
     'CoupledClusterLoss', 'EnforcedIntraClassAlignmentLoss', 'ModifiedCoupledClusterLoss',
     'PartDetectorDistillLoss', 'coupled_cluster_loss', 'enforced_intra_class_alignment_loss',
-    'part_detector_distill_loss'
+    'nearest_negative_same_coarse_share', 'part_detector_distill_loss'
 ]

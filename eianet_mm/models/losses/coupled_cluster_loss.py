@@ -1,14 +1,14 @@
 """Coupled cluster loss (CCL, Liu et al. 2016 "Deep Relative Distance Learning"), the
 vehicle-level loss of EIA-Net (eq. 4 of the paper), with the hard-negative margin of the
 modified CCL (eq. 5-6) as an option of the same function."""
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
 
-__all__ = ['coupled_cluster_loss', 'CoupledClusterLoss']
+__all__ = ['coupled_cluster_loss', 'nearest_negative_same_coarse_share', 'CoupledClusterLoss']
 
 
 def _check_labels(feats: Tensor, labels: Tensor, name: str = 'labels') -> None:
@@ -63,17 +63,60 @@ def coupled_cluster_loss(feats: Tensor,
     _check_labels(feats, labels)
     if coarse_labels is not None:
         _check_labels(feats, coarse_labels, 'coarse_labels')
+    sets = _positive_sets(feats, labels, detach_center)
+    if sets is None:
+        return feats.sum() * 0
+    member, dist, nearest = sets
+    neg_term = dist.gather(1, nearest)  # [S, 1]
+    if coarse_labels is not None:
+        same_model = _nearest_is_same_coarse(coarse_labels, member, nearest)
+        neg_term = neg_term - (same_model.to(dist.dtype) * hard_margin)[:, None]
+    hinge = 0.5 * torch.relu(dist + margin - neg_term)
+    per_set = torch.where(member, hinge, torch.zeros_like(hinge)).sum(dim=1)
+    return per_set.mean()
+
+
+def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor,
+                                       coarse_labels: Tensor) -> Tensor:
+    """The share of the positive sets whose nearest negative n* (as in
+    :func:`coupled_cluster_loss`) has the set's coarse label: the sets where MCCL adds its
+    ``hard_margin``. A diagnostic (no gradient); 0 without a positive set or a negative.
+
+    MCCL at a fixed distance pattern grows with this share, so its value rises while the
+    network learns the coarse level and the nearest negatives become same-model classes.
+
+    Args:
+        feats (Tensor): Embeddings, ``[B, D]``.
+        labels (Tensor): Integer class of each sample, ``[B]``.
+        coarse_labels (Tensor): Integer coarse class of each sample, ``[B]``; -1 unknown.
+
+    Returns:
+        Tensor: Scalar share in [0, 1], in the dtype of ``feats``.
+    """
+    _check_labels(feats, labels)
+    _check_labels(feats, coarse_labels, 'coarse_labels')
+    with torch.no_grad():
+        sets = _positive_sets(feats.detach(), labels, detach_center=True)
+        if sets is None:
+            return feats.new_zeros(())
+        member, _, nearest = sets
+        return _nearest_is_same_coarse(coarse_labels, member, nearest).to(feats.dtype).mean()
+
+
+def _positive_sets(feats: Tensor, labels: Tensor,
+                   detach_center: bool) -> Optional[Tuple[Tensor, Tensor, Tensor]]:
+    """``member [S, B]`` (sample b in positive set s), ``dist [S, B]`` (squared distance of
+    every sample to each set's centre) and ``nearest [S, 1]`` (the index of each set's
+    nearest negative) over the positive sets that have a negative; None if there is none."""
     set_labels, counts = torch.unique(labels, return_counts=True)
     set_labels = set_labels[counts > 1]
     counts = counts[counts > 1]
-    # member[s, b]: sample b belongs to positive set s; neg[s, b]: b may be its negative.
     member = set_labels[:, None] == labels[None, :]
     neg = ~member
     has_neg = neg.any(dim=1)
     if not bool(has_neg.any()):
-        return feats.sum() * 0
+        return None
     member, neg, counts = member[has_neg], neg[has_neg], counts[has_neg]
-
     centers = (member.to(feats.dtype) @ feats) / counts[:, None].to(feats.dtype)
     if detach_center:
         centers = centers.detach()
@@ -81,16 +124,13 @@ def coupled_cluster_loss(feats: Tensor,
     # embeddings, no cancellation, finite gradients everywhere.
     dist = (feats[None, :, :] - centers[:, None, :]).pow(2).sum(dim=-1)  # [S, B]
     masked = dist.detach().masked_fill(~neg, torch.finfo(dist.dtype).max)
-    nearest = masked.argmin(dim=1, keepdim=True)  # [S, 1]
-    neg_term = dist.gather(1, nearest)  # [S, 1]
-    if coarse_labels is not None:
-        set_coarse = _set_coarse_labels(coarse_labels, member)
-        nearest_coarse = coarse_labels[nearest[:, 0]]
-        same_model = (nearest_coarse == set_coarse) & (set_coarse >= 0)
-        neg_term = neg_term - (same_model.to(dist.dtype) * hard_margin)[:, None]
-    hinge = 0.5 * torch.relu(dist + margin - neg_term)
-    per_set = torch.where(member, hinge, torch.zeros_like(hinge)).sum(dim=1)
-    return per_set.mean()
+    return member, dist, masked.argmin(dim=1, keepdim=True)
+
+
+def _nearest_is_same_coarse(coarse_labels: Tensor, member: Tensor, nearest: Tensor) -> Tensor:
+    """``[S]`` bool: the nearest negative has the set's (known) coarse label."""
+    set_coarse = _set_coarse_labels(coarse_labels, member)
+    return (coarse_labels[nearest[:, 0]] == set_coarse) & (set_coarse >= 0)
 
 
 def _set_coarse_labels(coarse_labels: Tensor, member: Tensor) -> Tensor:
