@@ -11,6 +11,14 @@ _base_ = [
 # (tools/demo.py sets the count of the data it generated; with tools/train.py on another
 # preset set it yourself: the head names the range it expects when the labels leave it).
 num_train_classes = 30
+# Not in the paper's formulas: the paper says that its losses "only calculate the differences
+# among co-detected key vehicle parts"; with this distance the R-MAC CCL and the MCCL do so
+# (each part vector L2-normalised; the mean over the parts detected in both, plus the global
+# branch), and the test pairs are compared the same way (the evaluators below). With the
+# zero-padded vectors the R-MAC CCL stayed at its collapsed value and the MCCL rose; with
+# this one every loss falls (docs/synthcars_learning.md, section 9). 7 parts x 64 channels:
+# the R-MAC layout of the model.
+part_distance = 'codetected:7x64'
 model = dict(
     stage='metric',
     # Not in the paper: the part RPN on the backbone being trained learns the frozen
@@ -39,9 +47,16 @@ model = dict(
     # With cls_per_branch (not in the paper) one classifier per branch (R-MAC, Part-based
     # CNN), so that each branch must separate the classes by itself.
     metric_head=dict(
+        loss_rmac=dict(distance=part_distance),
+        loss_embed=dict(distance=part_distance),
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),
         num_classes=num_train_classes,
         cls_per_branch=True))
+# Test pairs compared over the parts detected in both images (part_distance above; the paper
+# compares the zero-padded vectors): a part seen in one image only no longer adds its full
+# norm, so the distance does not follow the viewpoint (section 9).
+val_evaluator = dict(metric=part_distance)
+test_evaluator = val_evaluator
 # Every SynthCars network starts from the stage-1 backbone, which plays the part of the
 # paper's ImageNet pre-training (its max_iters is in sgd_partrpn_synthcars.py).
 load_from = 'work_dirs/partrpn_r18_synthcars/iter_1200.pth'

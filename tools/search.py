@@ -51,8 +51,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                        help='gallery embeddings (.npy from tools/extract_features.py)')
     build.add_argument('--list', help='image list of the rows (default: the .npy name with '
                        '.txt)')
-    build.add_argument('--metric', choices=['euclidean', 'cosine'], default='euclidean',
-                       help='distance: squared Euclidean (paper) or 1 - cosine '
+    build.add_argument('--metric', default='euclidean',
+                       help="distance: 'euclidean' (squared, the paper), 'cosine' (1 - cos) "
+                       "or 'codetected:NxK' (the N parts of K channels detected in both "
+                       "images only, as the model's config names it; exact search) "
                        '(default: euclidean)')
     build.add_argument('--out', required=True, help='index file to write (.npz)')
 

@@ -22,3 +22,6 @@ model = dict(
         num_classes=_base_.num_train_classes))
 # A classifier trains on shuffled images (32 per batch), not on P x K positive sets.
 train_dataloader = dict(sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True))
+# No parts: the squared Euclidean distance of the embeddings (the paper's comparison).
+val_evaluator = dict(metric='euclidean')
+test_evaluator = val_evaluator

@@ -18,3 +18,6 @@ model = dict(
         loss_align=None,
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),
         num_classes=_base_.num_train_classes))
+# No parts: the squared Euclidean distance of the embeddings (the paper's comparison).
+val_evaluator = dict(metric='euclidean')
+test_evaluator = val_evaluator

@@ -38,7 +38,8 @@ class GalleryIndex:
             (``'0'``, ``'1'``, ...).
         labels (Sequence[str], optional): Label of each row, to mark true matches. Defaults
             to None.
-        metric (str): ``'euclidean'`` (squared, the paper) or ``'cosine'`` (``1 - cos``).
+        metric (str): ``'euclidean'`` (squared, the paper), ``'cosine'`` (``1 - cos``) or
+            ``'codetected:NxK'`` (parts detected in both images only; exact search only).
             Defaults to 'euclidean'.
         backend (str): ``'exact'`` or ``'faiss'``. Defaults to 'exact'.
         block_size (int): Rows per query block and per gallery block in exact search.
@@ -54,6 +55,9 @@ class GalleryIndex:
                  block_size: int = 1024) -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
+        if backend == 'faiss' and metric not in ('euclidean', 'cosine'):
+            raise ValueError(f"backend 'faiss' searches 'euclidean' or 'cosine' distances, "
+                             f"not {metric!r}: use backend='exact'")
         if block_size < 1:
             raise ValueError(f'block_size must be positive, got {block_size}')
         self.metric = check_metric(metric)

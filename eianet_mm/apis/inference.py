@@ -26,7 +26,8 @@ from tqdm import tqdm
 from mmdet.registry import MODELS
 from mmdet.utils import get_test_pipeline_cfg
 from ..datasets.vehicle_parts import SYNTHCARS_PART_CLASSES
-from ..evaluation.functional.distance import check_metric, paired_distance
+from ..evaluation.functional.distance import (check_metric, check_metric_layout,
+                                              paired_distance)
 from ..utils.config import read_config
 from .thresholds import LEVELS, find_thresholds, resolve_threshold
 
@@ -303,7 +304,9 @@ def model_distance_metric(model: torch.nn.Module) -> str:
         evaluators = [evaluators]
     for evaluator in evaluators:
         if str(evaluator.get('type', '')).split('.')[-1] == 'VerificationMetric':
-            return check_metric(evaluator.get('metric', 'euclidean'))
+            return check_metric_layout(evaluator.get('metric', 'euclidean'),
+                                       getattr(model, 'num_parts', 0),
+                                       getattr(model, 'part_dims', 0), 'test_evaluator')
     return 'euclidean'
 
 

@@ -11,9 +11,20 @@ from sklearn.metrics import roc_auc_score
 
 from mmdet.registry import DATASETS
 
-from .main_job import negative_squared_distance, pair_list_metrics
+from ..evaluation.functional import pairwise_distance
+from ..evaluation.functional.distance import codetected_layout
+from .main_job import evaluator_metric, negative_distance, pair_list_metrics
 from .report import DIFFICULTIES
 from .runs import build_trained_model, collect_features, test_dataloader_of, train_set_loader
+
+
+def branch_metric(branch: str, metric: str) -> str:
+    """The distance a branch is scored with: the config's for the whole embedding and for
+    the R-MAC branch, squared Euclidean for the global branch (and for the R-MAC branch when
+    the config's distance is not ``'codetected'``)."""
+    if branch == 'embedding' or (branch == 'rmac' and codetected_layout(metric) is not None):
+        return metric
+    return 'euclidean'
 
 
 def branch_slices(model: torch.nn.Module) -> Dict[str, slice]:
@@ -26,21 +37,24 @@ def branch_slices(model: torch.nn.Module) -> Dict[str, slice]:
     return out
 
 
-def within_set_aucs(feats: np.ndarray, labels: np.ndarray,
-                    coarse_labels: np.ndarray) -> Dict[str, float]:
-    """ROC AUC of minus the squared distance over all pairs of a set of images.
+def within_set_aucs(feats: np.ndarray, labels: np.ndarray, coarse_labels: np.ndarray,
+                    metric: str = 'euclidean') -> Dict[str, float]:
+    """ROC AUC of minus the distance over all pairs of a set of images.
 
     Args:
         feats (np.ndarray): ``[N, D]`` embeddings.
         labels (np.ndarray): ``[N]`` class (model-year) of each image.
         coarse_labels (np.ndarray): ``[N]`` vehicle model of each image.
+        metric (str): The distance (see
+            :func:`~eianet_mm.evaluation.functional.pairwise_distance`). Defaults to
+            'euclidean' (squared).
 
     Returns:
         dict: ``model`` (positive = same model, over all pairs) and ``year`` (over the pairs
         of one model; positive = same year).
     """
     x = torch.as_tensor(feats, dtype=torch.float64)
-    dist = torch.cdist(x, x).pow(2).numpy()
+    dist = pairwise_distance(x, x, metric).numpy()
     first, second = np.triu_indices(len(feats), 1)
     scores = -dist[first, second]
     same_model = coarse_labels[first] == coarse_labels[second]
@@ -55,7 +69,8 @@ def within_set_aucs(feats: np.ndarray, labels: np.ndarray,
 
 def learning_check(cfg: Config, checkpoint: str, train_every: int = 8) -> Dict[str, dict]:
     """Verification metrics of each embedding branch on the test pair lists, and the
-    model- / year-level AUC on every ``train_every``-th training image.
+    model- / year-level AUC on every ``train_every``-th training image, each branch scored
+    with :func:`branch_metric` of the config's test distance.
 
     Args:
         cfg (Config): A verification config (stage 2), its data paths as trained.
@@ -76,13 +91,16 @@ def learning_check(cfg: Config, checkpoint: str, train_every: int = 8) -> Dict[s
     train_feats, train_samples, _ = collect_features(model, loader)
     labels = np.array([s['id_label'] for s in train_samples])
     coarse = np.array([s['coarse_label'] for s in train_samples])
-    score_fns = dict(model=negative_squared_distance, year=negative_squared_distance)
+    config_metric = evaluator_metric(cfg)
     out: Dict[str, dict] = {}
     for branch, cols in branch_slices(model).items():
+        name = branch.rstrip('_')
+        metric = branch_metric(name, config_metric)
+        score = negative_distance(metric)
         test, _ = pair_list_metrics(test_feats[:, cols], test_samples, metainfo['pairs'],
-                                    score_fns)
-        out[branch.rstrip('_')] = dict(
-            test=test, train=within_set_aucs(train_feats[:, cols], labels, coarse))
+                                    dict(model=score, year=score))
+        out[name] = dict(
+            test=test, train=within_set_aucs(train_feats[:, cols], labels, coarse, metric))
     return out
 
 

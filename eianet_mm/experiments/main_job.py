@@ -19,6 +19,7 @@ from ..baselines import JointBayesian, PairSVM
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
+from ..evaluation.functional.distance import check_metric, check_metric_layout
 from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
                    test_dataloader_of, train, train_set_loader)
 
@@ -107,9 +108,20 @@ def pair_scores(feats: np.ndarray, samples: List[dict], pairs: dict,
     return np.asarray(score_fn(feats[idx1], feats[idx2]), dtype=np.float64)
 
 
-def negative_squared_distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Similarity of two embedding batches: minus their squared Euclidean distance."""
-    return -paired_distance(x, y, 'euclidean').double().numpy()
+def negative_distance(metric: str = 'euclidean') -> Callable:
+    """Similarity of two embedding batches: minus their ``metric`` distance (see
+    :func:`~eianet_mm.evaluation.functional.paired_distance`)."""
+
+    def score(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return -paired_distance(x, y, metric).double().numpy()
+
+    return score
+
+
+def evaluator_metric(cfg: Config) -> str:
+    """The distance of a config's test ``VerificationMetric`` (``'euclidean'`` when none)."""
+    evaluator = cfg.get('test_evaluator') or {}
+    return check_metric(evaluator.get('metric', 'euclidean'))
 
 
 def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[str, dict],
@@ -289,7 +301,9 @@ class MainJob:
         model = build_trained_model(cfg, checkpoint)
         feats, samples, metainfo = collect_features(model, test_dataloader_of(cfg, 'test'))
         if method.classifier is None:
-            score_fns = {'model': negative_squared_distance, 'year': negative_squared_distance}
+            score = negative_distance(check_metric_layout(
+                evaluator_metric(cfg), model.num_parts, model.part_dims, method.config))
+            score_fns = {'model': score, 'year': score}
         else:
             train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
             score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
@@ -320,16 +334,17 @@ class MainJob:
         is_query = np.array([bool(s['is_query']) for s in samples])
         pids = np.array([s['id_label'] for s in samples])
         cams = np.array([s['cam_id'] for s in samples])
+        metric = evaluator_metric(cfg)
         cmc, mAP, mINP = evaluate_rank_features(feats[is_query], feats[~is_query],
                                                 pids[is_query], pids[~is_query],
-                                                cams[is_query], cams[~is_query])
+                                                cams[is_query], cams[~is_query], metric=metric)
         reid = {'R1': float(cmc[0]), 'R5': float(cmc[4]), 'R10': float(cmc[9]),
                 'mAP': float(mAP), 'mINP': float(mINP),
                 'num_query': int(is_query.sum()), 'num_gallery': int((~is_query).sum())}
         from .report import draw_part_examples, draw_ranking_examples
         artefacts = dict(
             ranking=draw_ranking_examples(osp.join(self.work_dir, 'ranking_lists.png'), feats,
-                                          samples, is_query, pids, cams),
+                                          samples, is_query, pids, cams, metric=metric),
             parts=draw_part_examples(osp.join(self.work_dir, 'part_detections.png'),
                                      self._test_samples[method.key], self.part_names))
         return reid, artefacts

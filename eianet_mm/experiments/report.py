@@ -50,13 +50,15 @@ def _read(path: str) -> np.ndarray:
 
 def draw_ranking_examples(path: str, feats: np.ndarray, samples: Sequence[dict],
                           is_query: np.ndarray, pids: np.ndarray, cams: np.ndarray,
-                          num_queries: int = 4, top_k: int = 8) -> str:
-    """Ranking lists (paper Fig. 5) of a few evenly spaced queries, with the VeRi rule
-    (gallery images of the query's id *and* camera are left out)."""
+                          num_queries: int = 4, top_k: int = 8,
+                          metric: str = 'euclidean') -> str:
+    """Ranking lists (paper Fig. 5) of a few evenly spaced queries by the ``metric``
+    distance, with the VeRi rule (gallery images of the query's id *and* camera are left
+    out)."""
     q_idx = np.flatnonzero(is_query)
     g_idx = np.flatnonzero(~is_query)
     chosen = q_idx[np.linspace(0, len(q_idx) - 1, min(num_queries, len(q_idx))).astype(int)]
-    dist = pairwise_distance(feats[chosen], feats[g_idx]).double().numpy()
+    dist = pairwise_distance(feats[chosen], feats[g_idx], metric).double().numpy()
     rows = []
     for row, q in enumerate(chosen):
         keep = ~((pids[g_idx] == pids[q]) & (cams[g_idx] == cams[q]))

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from eianet_mm.experiments.learning_check import (branch_slices, format_learning_check,
-                                                  within_set_aucs)
+from eianet_mm.evaluation.functional import pairwise_distance
+from eianet_mm.experiments.learning_check import (branch_metric, branch_slices,
+                                                  format_learning_check, within_set_aucs)
 
 
 def test_within_set_aucs_matches_a_pair_loop():
@@ -24,6 +25,30 @@ def test_within_set_aucs_matches_a_pair_loop():
     got = within_set_aucs(feats, labels, coarse)
     assert got['model'] == pytest.approx(roc_auc_score(model_y, model_s), abs=1e-12)
     assert got['year'] == pytest.approx(roc_auc_score(year_y, year_s), abs=1e-12)
+
+
+def test_within_set_aucs_scores_with_the_given_distance():
+    rng = np.random.default_rng(1)
+    coarse = np.repeat([0, 0, 1, 1], 3)
+    labels = np.repeat([0, 1, 2, 3], 3)
+    feats = rng.random(size=(12, 2 * 3 + 2)) + labels[:, None] * 0.2
+    feats[::4, :3] = 0  # some images miss part 0
+    metric = 'codetected:2x3'
+    dist = pairwise_distance(feats, feats, metric).numpy()
+    first, second = np.triu_indices(12, 1)
+    same_model = coarse[first] == coarse[second]
+    got = within_set_aucs(feats, labels, coarse, metric)
+    assert got['model'] == pytest.approx(
+        roc_auc_score(same_model, -dist[first, second]), abs=1e-12)
+    assert got != within_set_aucs(feats, labels, coarse)  # not the Euclidean scores
+
+
+def test_branch_metric():
+    assert branch_metric('embedding', 'codetected:7x64') == 'codetected:7x64'
+    assert branch_metric('rmac', 'codetected:7x64') == 'codetected:7x64'
+    assert branch_metric('global', 'codetected:7x64') == 'euclidean'
+    assert branch_metric('rmac', 'cosine') == 'euclidean'
+    assert branch_metric('embedding', 'cosine') == 'cosine'
 
 
 def test_within_set_aucs_needs_both_kinds_of_year_pair():

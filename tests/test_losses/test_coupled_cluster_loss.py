@@ -241,3 +241,94 @@ def test_built_from_registry():
     assert isinstance(ccl, CoupledClusterLoss) and ccl.margin == 2.0 and ccl.loss_weight == 0.5
     assert isinstance(mccl, ModifiedCoupledClusterLoss) and mccl.detach_center
     assert mccl.hard_margin == 0.5
+
+
+def reference_codetected_ccl(feats, labels, margin, num_parts, part_dims, coarse=None,
+                             hard_margin=0.0):
+    """The CCL / MCCL with the co-detected distance, written plainly with loops."""
+    split = num_parts * part_dims
+
+    def unit(v):
+        return v / v.norm() if v.abs().sum() > 0 else v
+
+    def part(f, j):
+        return f[j * part_dims:(j + 1) * part_dims]
+
+    def dist(f, centre_parts, centre_global):
+        terms = [((unit(part(f, j)) - centre_parts[j])**2).sum() for j in range(num_parts)
+                 if part(f, j).abs().sum() > 0 and centre_parts[j] is not None]
+        part_term = sum(terms) / len(terms) if terms else torch.tensor(2.0, dtype=f.dtype)
+        if f.numel() == split:
+            return part_term
+        return (part_term + ((unit(f[split:]) - centre_global)**2).sum()) / 2
+
+    labels = labels.tolist()
+    set_losses = []
+    for label in sorted(set(labels)):
+        members = [i for i, y in enumerate(labels) if y == label]
+        others = [i for i, y in enumerate(labels) if y != label]
+        if len(members) < 2 or not others:
+            continue
+        centre_parts = []
+        for j in range(num_parts):
+            seen = [unit(part(feats[i], j)) for i in members if part(feats[i], j).abs().sum() > 0]
+            centre_parts.append(sum(seen) / len(seen) if seen else None)
+        centre_global = sum(unit(feats[i][split:]) for i in members) / len(members)
+        dists = [dist(feats[n], centre_parts, centre_global) for n in others]
+        best = min(range(len(others)), key=lambda k: float(dists[k].detach()))
+        g = dists[best]
+        if coarse is not None and coarse[others[best]] == coarse[members[0]] >= 0:
+            g = g - hard_margin
+        set_losses.append(sum(
+            0.5 * torch.clamp(dist(feats[i], centre_parts, centre_global) + margin - g, min=0)
+            for i in members))
+    return sum(set_losses) / len(set_losses)
+
+
+@pytest.mark.parametrize('global_dims', [3, 0])
+def test_codetected_ccl_and_mccl_match_reference(global_dims):
+    gen = torch.Generator().manual_seed(7)
+    num_parts, part_dims = 3, 2
+    layout = [0, 0, 0, 1, 1, 2, 2, 3]
+    feats = torch.rand(len(layout), num_parts * part_dims + global_dims, generator=gen,
+                       dtype=torch.float64)
+    parts = feats[:, :num_parts * part_dims].view(len(layout), num_parts, part_dims)
+    parts[torch.rand(len(layout), num_parts, generator=gen) < 0.4] = 0  # missed parts
+    parts[3] = 0  # a sample with no part: its part term is 2
+    feats.requires_grad_(True)
+    labels = torch.tensor(layout)
+    coarse = torch.tensor([0, 0, 0, 0, 0, 1, 1, 1])
+    distance = f'codetected:{num_parts}x{part_dims}'
+    ccl = CoupledClusterLoss(margin=0.7, distance=distance)(feats, labels)
+    torch.testing.assert_close(
+        ccl, reference_codetected_ccl(feats, labels, 0.7, num_parts, part_dims))
+    mccl = ModifiedCoupledClusterLoss(margin=0.7, hard_margin=0.9, distance=distance)(
+        feats, labels, coarse)
+    expected = reference_codetected_ccl(feats, labels, 0.7, num_parts, part_dims,
+                                        coarse.tolist(), 0.9)
+    torch.testing.assert_close(mccl, expected)
+    mccl.backward()
+    assert torch.isfinite(feats.grad).all() and feats.grad.abs().sum() > 0
+    # a scaled part vector or global vector changes nothing (each is normalised)
+    scaled = feats.detach().clone()
+    scaled[:, :part_dims] *= 5
+    scaled[:, num_parts * part_dims:] *= 0.1
+    torch.testing.assert_close(CoupledClusterLoss(margin=0.7, distance=distance)(scaled, labels),
+                               ccl.detach())
+
+
+def test_codetected_distance_errors():
+    with pytest.raises(ValueError, match="distance must be 'euclidean' or 'codetected:NxK', "
+                       "got 'cosine'"):
+        CoupledClusterLoss(distance='cosine')
+    with pytest.raises(ValueError, match=r"needs feats of at least 12 values, got 10"):
+        coupled_cluster_loss(torch.zeros(4, 10), torch.tensor([0, 0, 1, 1]),
+                             distance='codetected:3x4')
+
+
+def test_codetected_ccl_propagates_a_nan_part_vector():
+    """A NaN part vector is not mistaken for a missed part: the loss is NaN, so training stops."""
+    feats = torch.rand(4, 2 * 3 + 2)
+    feats[0, :3] = float('nan')
+    loss = coupled_cluster_loss(feats, torch.tensor([0, 0, 1, 1]), distance='codetected:2x3')
+    assert torch.isnan(loss)

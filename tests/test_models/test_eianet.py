@@ -234,6 +234,14 @@ def test_config_errors():
     with pytest.raises(ValueError, match='rmac .* global_branch or both'):
         build(tiny_cfg(rpn_head=None, rmac=None, global_branch=None, metric_head=dict(
             type='MetricHead', loss_rmac=None, loss_global=None, loss_align=None)))
+    with pytest.raises(ValueError, match=r'metric_head.loss_embed: distance metric '
+                       r"'codetected:7x64' names 7 parts x 64 channels, but the model has 4 "
+                       r'parts x 8 channels; use codetected:4x8'):
+        build(tiny_cfg(metric_head=dict(type='MetricHead', loss_embed=dict(
+            type='CoupledClusterLoss', distance='codetected:7x64'))))
+    with pytest.raises(ValueError, match='loss_global compares the global branch'):
+        build(tiny_cfg(metric_head=dict(type='MetricHead', loss_global=dict(
+            type='CoupledClusterLoss', distance='codetected:4x8'))))
     model = build(tiny_cfg(feat_index=3))
     with pytest.raises(IndexError, match='feat_index=3'):
         model(torch.zeros(1, 3, 32, 32), mode='tensor')

@@ -62,7 +62,11 @@ model = dict(
     rpn_head=dict(in_channels=32, feat_channels=8,
                   anchor_generator=dict(scales=[2, 4], ratios=[1.0])),
     global_branch=dict(in_channels=32, shared_channels=8, body_channels=(8, 8),
-                       half_channels=(8, 8), fc_channels=8))
+                       half_channels=(8, 8), fc_channels=8),
+    # the co-detected distance names the R-MAC layout: 7 parts x 8 channels here
+    metric_head=dict(loss_rmac=dict(distance='codetected:7x8'),
+                     loss_embed=dict(distance='codetected:7x8')))
+val_evaluator = dict(metric='codetected:7x8')
 max_iters = {max_iters}
 # validation once, at the end
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)

@@ -1,33 +1,67 @@
-"""Embedding distances: squared Euclidean (the paper) or cosine after L2 normalisation.
+"""Embedding distances: squared Euclidean (the paper), cosine after L2 normalisation, or the
+co-detected-parts distance of a CR-MAC embedding.
 
 Plain torch; ``numpy`` arrays are accepted and converted without a copy where possible.
 Distances are only ever used to rank or to score, so the squared Euclidean distance is not
 clamped at zero (clamping would turn tiny negative rounding errors into artificial ties).
 """
-from typing import Optional, Union
+import re
+from typing import NamedTuple, Optional, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-DISTANCE_METRICS = ('euclidean', 'cosine')
+DISTANCE_METRICS = ('euclidean', 'cosine', 'codetected:<parts>x<channels>')
+_CODETECTED = re.compile(r'codetected:(\d+)x(\d+)')
+
+
+class CoDetectedLayout(NamedTuple):
+    """The R-MAC layout a ``'codetected:<parts>x<channels>'`` metric names."""
+    num_parts: int
+    part_dims: int
+
+
+def codetected_layout(metric: str) -> Optional[CoDetectedLayout]:
+    """The layout of a ``'codetected:NxK'`` metric; None for another (valid) metric."""
+    match = _CODETECTED.fullmatch(metric) if isinstance(metric, str) else None
+    if match is None:
+        return None
+    layout = CoDetectedLayout(int(match.group(1)), int(match.group(2)))
+    if min(layout) < 1:
+        raise ValueError(f'distance metric {metric!r}: parts and channels must be >= 1')
+    return layout
+
+
+def check_metric_layout(metric: str, num_parts: int, part_dims: int, source: str) -> str:
+    """Return ``metric`` after checking that a ``'codetected:NxK'`` metric names the model's
+    R-MAC layout (``num_parts`` x ``part_dims``, from ``source``); raise a ValueError if not.
+    """
+    layout = codetected_layout(check_metric(metric))
+    if layout is not None and tuple(layout) != (num_parts, part_dims):
+        raise ValueError(f'{source}: distance metric {metric!r} names {layout.num_parts} parts '
+                         f'x {layout.part_dims} channels, but the model has {num_parts} parts x '
+                         f'{part_dims} channels; use codetected:{num_parts}x{part_dims}')
+    return metric
 
 
 def check_metric(metric: str) -> str:
     """Return ``metric`` if it is a known distance, else raise a ValueError.
 
     Args:
-        metric (str): ``'euclidean'`` (squared Euclidean distance) or ``'cosine'``
-            (``1 - cos`` of the L2-normalised embeddings).
+        metric (str): ``'euclidean'`` (squared Euclidean distance), ``'cosine'``
+            (``1 - cos`` of the L2-normalised embeddings) or ``'codetected:NxK'`` (a
+            CR-MAC embedding whose first N*K values are N part vectors of K channels, zero
+            for a missed part; see :func:`prepare_features`).
 
     Returns:
         str: ``metric``.
     """
-    if metric not in DISTANCE_METRICS:
-        raise ValueError(f'unknown distance metric {metric!r}; expected one of '
-                         f'{DISTANCE_METRICS}')
-    return metric
+    if metric in ('euclidean', 'cosine') or codetected_layout(metric) is not None:
+        return metric
+    raise ValueError(f'unknown distance metric {metric!r}; expected one of '
+                     f'{DISTANCE_METRICS}')
 
 
 def as_feature_tensor(feats: Union[np.ndarray, Tensor], name: str) -> Tensor:
@@ -67,16 +101,52 @@ def as_feature_tensor(feats: Union[np.ndarray, Tensor], name: str) -> Tensor:
 def prepare_features(feats: Tensor, metric: str) -> Tensor:
     """Bring embeddings into the form :func:`block_distance` expects.
 
+    For ``'codetected:NxK'`` the first N*K values of a row are N part vectors (R-MAC, part
+    order), the rest (C >= 0 values) the global branch. A part vector that is all zeros is a
+    missed part. The prepared row is ``[unit part vectors (zero when missed) (N*K), unit
+    global vector (C), detected flags (N)]``, and the distance of two rows (not in the
+    paper, whose losses "only calculate the differences among co-detected key vehicle
+    parts") is the mean over the parts detected in both of ``|a_j - b_j|^2`` (2 when no part
+    is detected in both: unit vectors at a right angle), plus ``|a_g - b_g|^2`` of the unit
+    global vectors, halved when both terms are present. With every part detected in both
+    images this is the squared Euclidean distance of the embeddings ``MetricHead(normalize=
+    True)`` gives with per-part normalisation; what differs is that a part seen in one image
+    only does not count, so the distance does not grow with the viewpoint.
+
     Args:
         feats (Tensor): Embeddings, shape ``[N, D]``.
-        metric (str): ``'euclidean'`` or ``'cosine'``.
+        metric (str): See :func:`check_metric`.
 
     Returns:
-        Tensor: ``feats`` for ``'euclidean'``; the L2-normalised rows for ``'cosine'``.
+        Tensor: ``feats`` for ``'euclidean'``; the L2-normalised rows for ``'cosine'``; the
+        prepared rows above (``[N, D + num_parts]``) for ``'codetected'``.
     """
-    if check_metric(metric) == 'cosine':
+    layout = codetected_layout(check_metric(metric))
+    if layout is not None:
+        num, dims = layout
+        if feats.shape[1] < num * dims:
+            raise ValueError(f'distance metric {metric!r} needs embeddings of at least '
+                             f'{num * dims} values ({num} parts x {dims}), got {feats.shape[1]}')
+        parts = feats[:, :num * dims].reshape(-1, num, dims)
+        detected = (parts != 0).any(dim=2)
+        unit_parts = F.normalize(parts, p=2, dim=2).flatten(1)
+        unit_global = F.normalize(feats[:, num * dims:], p=2, dim=1)
+        return torch.cat([unit_parts, unit_global, detected.to(feats.dtype)], dim=1)
+    if metric == 'cosine':
         return F.normalize(feats, p=2, dim=1)
     return feats
+
+
+def _codetected_distance(parts_dot: Tensor, common: Tensor,
+                         global_dot: Optional[Tensor]) -> Tensor:
+    """The co-detected distance from the part-vector dot products summed over the common
+    parts, the number of common parts and the global dot product (None without a global
+    branch); any broadcastable shapes."""
+    part_term = torch.where(common > 0, 2 - 2 * parts_dot / common.clamp(min=1),
+                            torch.full_like(parts_dot, 2.0))
+    if global_dot is None:
+        return part_term
+    return (part_term + 2 - 2 * global_dot) / 2
 
 
 def squared_norms(feats: Tensor) -> Tensor:
@@ -94,8 +164,9 @@ def block_distance(q: Tensor,
     Args:
         q (Tensor): Prepared query embeddings (:func:`prepare_features`), shape ``[B, D]``.
         g (Tensor): Prepared gallery embeddings, shape ``[G, D]``.
-        metric (str): ``'euclidean'`` (``|q|^2 + |g|^2 - 2 q.g``) or ``'cosine'``
-            (``1 - q.g`` of normalised rows).
+        metric (str): ``'euclidean'`` (``|q|^2 + |g|^2 - 2 q.g``), ``'cosine'``
+            (``1 - q.g`` of normalised rows) or ``'codetected:NxK'`` (two matmuls: part
+            vectors and detected flags; see :func:`prepare_features`).
         g_sq (Tensor, optional): :func:`squared_norms` of ``g`` (Euclidean only), computed
             here when None. Defaults to None.
         out (Tensor, optional): Output buffer of shape ``[B, G]`` and ``q``'s dtype.
@@ -105,7 +176,16 @@ def block_distance(q: Tensor,
         Tensor: Distances, shape ``[B, G]``.
     """
     num_q, num_g = q.shape[0], g.shape[0]
-    if check_metric(metric) == 'euclidean':
+    layout = codetected_layout(check_metric(metric))
+    if layout is not None:
+        split = layout.num_parts * layout.part_dims
+        flags = q.shape[1] - layout.num_parts
+        parts_dot = q[:, :split] @ g[:, :split].t()
+        common = q[:, flags:] @ g[:, flags:].t()
+        global_dot = q[:, split:flags] @ g[:, split:flags].t() if flags > split else None
+        dist = _codetected_distance(parts_dot, common, global_dot)
+        return out.copy_(dist) if out is not None else dist
+    if metric == 'euclidean':
         if g_sq is None:
             g_sq = squared_norms(g)
         dist = torch.addmm(
@@ -123,7 +203,8 @@ def pairwise_distance(x: Union[np.ndarray, Tensor],
     Args:
         x (np.ndarray | Tensor): Embeddings, shape ``[M, D]``.
         y (np.ndarray | Tensor): Embeddings, shape ``[N, D]``.
-        metric (str): ``'euclidean'`` (squared) or ``'cosine'``. Defaults to 'euclidean'.
+        metric (str): ``'euclidean'`` (squared), ``'cosine'`` or ``'codetected:NxK'``
+            (:func:`prepare_features`). Defaults to 'euclidean'.
 
     Returns:
         Tensor: Distances, shape ``[M, N]``, in the promoted dtype of ``x`` and ``y``.
@@ -146,7 +227,8 @@ def paired_distance(x: Union[np.ndarray, Tensor],
     Args:
         x (np.ndarray | Tensor): Embeddings, shape ``[N, D]``.
         y (np.ndarray | Tensor): Embeddings, shape ``[N, D]``.
-        metric (str): ``'euclidean'`` (squared) or ``'cosine'``. Defaults to 'euclidean'.
+        metric (str): ``'euclidean'`` (squared), ``'cosine'`` or ``'codetected:NxK'``
+            (:func:`prepare_features`). Defaults to 'euclidean'.
 
     Returns:
         Tensor: Distances, shape ``[N]``.
@@ -159,6 +241,14 @@ def paired_distance(x: Union[np.ndarray, Tensor],
     dtype = torch.promote_types(x.dtype, y.dtype)
     x = prepare_features(x.to(dtype), metric)
     y = prepare_features(y.to(dtype), metric)
+    layout = codetected_layout(metric)
+    if layout is not None:
+        split = layout.num_parts * layout.part_dims
+        flags = x.shape[1] - layout.num_parts
+        global_dot = (x[:, split:flags] * y[:, split:flags]).sum(dim=1) if flags > split \
+            else None
+        return _codetected_distance((x[:, :split] * y[:, :split]).sum(dim=1),
+                                    (x[:, flags:] * y[:, flags:]).sum(dim=1), global_dot)
     if metric == 'euclidean':
         diff = x - y
         return (diff * diff).sum(dim=1)

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 
 from mmdet.registry import METRICS
 from ..functional import evaluate_rank_features, evaluate_vehicleid
+from ..functional.distance import check_metric
 
 REID_PROTOCOLS = ('veri', 'vehicleid')
 
@@ -29,7 +30,9 @@ class ReIDMetric(BaseMetric):
     default prefix the logged names are ``reid/R1`` etc.
 
     Args:
-        metric (str): ``'euclidean'`` (squared) or ``'cosine'``. Defaults to 'euclidean'.
+        metric (str): ``'euclidean'`` (squared), ``'cosine'`` or ``'codetected:NxK'`` (see
+            :func:`~eianet_mm.evaluation.functional.distance.prepare_features`). Defaults to
+            'euclidean'.
         max_rank (int): Length of the CMC curve. Defaults to 50.
         ranks (Sequence[int]): CMC ranks reported. Defaults to (1, 5, 10).
         num_draws (int): VehicleID gallery draws. Defaults to 10.
@@ -52,8 +55,7 @@ class ReIDMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if metric not in ('euclidean', 'cosine'):
-            raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
+        check_metric(metric)
         ranks = tuple(int(k) for k in ranks)
         if not ranks or any(k < 1 or k > max_rank for k in ranks):
             raise ValueError(f'ranks must be non-empty and within [1, max_rank={max_rank}], '

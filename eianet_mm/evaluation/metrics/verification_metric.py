@@ -10,6 +10,7 @@ from mmengine.utils import mkdir_or_exist
 
 from mmdet.registry import METRICS
 from ..functional import paired_distance, verification_metrics
+from ..functional.distance import check_metric
 
 SUMMARY_KEYS = ('accuracy', 'accuracy_std', 'auc', 'threshold', 'tpr@fpr1e-2', 'tpr@fpr1e-3')
 
@@ -27,7 +28,10 @@ class VerificationMetric(BaseMetric):
     are ``verification/<name>/accuracy`` etc.
 
     Args:
-        metric (str): ``'euclidean'`` (squared) or ``'cosine'``. Defaults to 'euclidean'.
+        metric (str): ``'euclidean'`` (squared), ``'cosine'`` or ``'codetected:NxK'`` (the
+            parts detected in both images only; see
+            :func:`~eianet_mm.evaluation.functional.distance.prepare_features`). Defaults to
+            'euclidean'.
         n_folds (int): Cross-validation folds. Defaults to 10.
         seed (int): Seed of the fold shuffling. Defaults to 0.
         outfile_prefix (str, optional): When given, scores, labels and ROC curves of every
@@ -49,9 +53,7 @@ class VerificationMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if metric not in ('euclidean', 'cosine'):
-            raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
-        self.metric = metric
+        self.metric = check_metric(metric)
         self.n_folds = n_folds
         self.seed = seed
         self.outfile_prefix = outfile_prefix

@@ -13,6 +13,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList, SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 
+from ...evaluation.functional.distance import check_metric_layout
+
 STAGES = ('part_rpn', 'metric')
 #: Test-time part detectors (``test_cfg.part_detector``).
 PART_DETECTORS = ('copy', 'shared')
@@ -209,6 +211,15 @@ class EIANet(BaseDetector):
             if self.metric_head.uses_global and self.global_branch is None:
                 raise ValueError('EIANet: metric_head.loss_global needs a global_branch; set '
                                  'one or disable loss_global')
+            for name in ('loss_rmac', 'loss_embed', 'loss_global'):
+                distance = getattr(getattr(self.metric_head, name, None), 'distance',
+                                   'euclidean')
+                if name == 'loss_global' and distance != 'euclidean':
+                    raise ValueError(f'EIANet: metric_head.loss_global compares the global '
+                                     f'branch, which has no parts; distance {distance!r} '
+                                     "needs them: use 'euclidean'")
+                check_metric_layout(distance, self.num_parts, self.part_dims,
+                                    f'EIANet metric_head.{name}')
 
     def train(self, mode: bool = True) -> 'EIANet':
         """Set the training mode; frozen modules stay in eval mode."""

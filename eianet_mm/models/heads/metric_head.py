@@ -243,7 +243,8 @@ class MetricHead(BaseModule):
                                                         coarse_labels)
             if self._takes_coarse['loss_embed']:
                 losses['embed_same_model_share'] = nearest_negative_same_coarse_share(
-                    emb.embedding, labels, coarse_labels)
+                    emb.embedding, labels, coarse_labels,
+                    getattr(self.loss_embed, 'distance', 'euclidean'))
         if self.loss_align is not None:
             losses['loss_align'] = self.loss_align(emb.rmac.view_as(part_feats), part_valid,
                                                    labels)

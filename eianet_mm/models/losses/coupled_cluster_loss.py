@@ -4,11 +4,16 @@ modified CCL (eq. 5-6) as an option of the same function."""
 from typing import Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
+from ...evaluation.functional.distance import CoDetectedLayout, codetected_layout
 
-__all__ = ['coupled_cluster_loss', 'nearest_negative_same_coarse_share', 'CoupledClusterLoss']
+__all__ = [
+    'check_loss_distance', 'coupled_cluster_loss', 'nearest_negative_same_coarse_share',
+    'CoupledClusterLoss'
+]
 
 
 def _check_labels(feats: Tensor, labels: Tensor, name: str = 'labels') -> None:
@@ -29,7 +34,8 @@ def coupled_cluster_loss(feats: Tensor,
                          margin: float = 1.0,
                          detach_center: bool = False,
                          coarse_labels: Optional[Tensor] = None,
-                         hard_margin: float = 0.0) -> Tensor:
+                         hard_margin: float = 0.0,
+                         distance: str = 'euclidean') -> Tensor:
     """Coupled cluster loss over every positive set of a batch (eq. 4; eq. 5-6 with
     ``coarse_labels``).
 
@@ -40,6 +46,16 @@ def coupled_cluster_loss(feats: Tensor,
     ``g = |f_n* - c|^2 - hard_margin`` when ``coarse_labels`` is given and n* has the
     set's coarse label (same vehicle model, other year; a negative coarse label such as -1
     means unknown and never matches).
+
+    With ``distance='codetected:NxK'`` (the paper: "when involving loss function
+    computation, we only calculate the differences among co-detected key vehicle parts")
+    the first N*K values of a row are N part vectors, all-zero for a missed part, and every
+    ``|x - c|^2`` above is the co-detected distance of
+    :func:`~eianet_mm.evaluation.functional.distance.prepare_features`: each part vector
+    L2-normalised, the centre's part j the mean of the members' unit vectors of part j over
+    the members that detected it, the mean over the parts present in both of the squared
+    differences (2 when none is), plus the squared difference of the unit global vectors
+    and their mean, halved.
 
     Reduction: sum over the members of a set, then mean over the positive sets. A batch with
     no positive set, or with no negative at all (one label only), gives a zero that is still
@@ -56,6 +72,8 @@ def coupled_cluster_loss(feats: Tensor,
             it. Defaults to None (plain CCL).
         hard_margin (float): The extra margin beta for a same-coarse-label negative; used
             only with ``coarse_labels``. Defaults to 0.0.
+        distance (str): ``'euclidean'`` (squared, the paper's formula) or
+            ``'codetected:NxK'`` (above). Defaults to 'euclidean'.
 
     Returns:
         Tensor: The scalar loss, in the dtype of ``feats``.
@@ -63,7 +81,7 @@ def coupled_cluster_loss(feats: Tensor,
     _check_labels(feats, labels)
     if coarse_labels is not None:
         _check_labels(feats, coarse_labels, 'coarse_labels')
-    sets = _positive_sets(feats, labels, detach_center)
+    sets = _positive_sets(feats, labels, detach_center, _loss_layout(distance, feats))
     if sets is None:
         return feats.sum() * 0
     member, dist, nearest = sets
@@ -76,8 +94,8 @@ def coupled_cluster_loss(feats: Tensor,
     return per_set.mean()
 
 
-def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor,
-                                       coarse_labels: Tensor) -> Tensor:
+def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor, coarse_labels: Tensor,
+                                       distance: str = 'euclidean') -> Tensor:
     """The share of the positive sets whose nearest negative n* (as in
     :func:`coupled_cluster_loss`) has the set's coarse label: the sets where MCCL adds its
     ``hard_margin``. A diagnostic (no gradient); 0 without a positive set or a negative.
@@ -89,25 +107,77 @@ def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor,
         feats (Tensor): Embeddings, ``[B, D]``.
         labels (Tensor): Integer class of each sample, ``[B]``.
         coarse_labels (Tensor): Integer coarse class of each sample, ``[B]``; -1 unknown.
+        distance (str): As in :func:`coupled_cluster_loss`. Defaults to 'euclidean'.
 
     Returns:
         Tensor: Scalar share in [0, 1], in the dtype of ``feats``.
     """
     _check_labels(feats, labels)
     _check_labels(feats, coarse_labels, 'coarse_labels')
+    layout = _loss_layout(distance, feats)
     with torch.no_grad():
-        sets = _positive_sets(feats.detach(), labels, detach_center=True)
+        sets = _positive_sets(feats.detach(), labels, True, layout)
         if sets is None:
             return feats.new_zeros(())
         member, _, nearest = sets
         return _nearest_is_same_coarse(coarse_labels, member, nearest).to(feats.dtype).mean()
 
 
-def _positive_sets(feats: Tensor, labels: Tensor,
-                   detach_center: bool) -> Optional[Tuple[Tensor, Tensor, Tensor]]:
-    """``member [S, B]`` (sample b in positive set s), ``dist [S, B]`` (squared distance of
-    every sample to each set's centre) and ``nearest [S, 1]`` (the index of each set's
-    nearest negative) over the positive sets that have a negative; None if there is none."""
+def check_loss_distance(distance: str) -> str:
+    """Return ``distance`` if the CCL / MCCL accept it (``'euclidean'`` or
+    ``'codetected:NxK'``), else raise a ValueError."""
+    _loss_layout(distance, None)
+    return distance
+
+
+def _loss_layout(distance: str, feats: Optional[Tensor]) -> Optional[CoDetectedLayout]:
+    """The part layout of a ``'codetected:NxK'`` distance (None for ``'euclidean'``)."""
+    if distance == 'euclidean':
+        return None
+    layout = codetected_layout(distance)
+    if layout is None:
+        raise ValueError(f"coupled cluster loss: distance must be 'euclidean' or "
+                         f"'codetected:NxK', got {distance!r}")
+    if feats is not None and feats.size(1) < layout.num_parts * layout.part_dims:
+        raise ValueError(f'coupled cluster loss: distance {distance!r} needs feats of at least '
+                         f'{layout.num_parts * layout.part_dims} values, got {feats.size(1)}')
+    return layout
+
+
+def _codetected_to_centres(feats: Tensor, member: Tensor, counts: Tensor,
+                           layout: CoDetectedLayout, detach_center: bool) -> Tensor:
+    """``[S, B]`` co-detected distance of every sample to each set's centre (see
+    :func:`coupled_cluster_loss`)."""
+    num, dims = layout
+    parts = feats[:, :num * dims].reshape(feats.size(0), num, dims)
+    detected = (parts.detach() != 0).any(dim=2).to(feats.dtype)  # [B, N]; NaN counts
+    unit = F.normalize(parts, p=2, dim=2)  # a missed part stays zero
+    weights = member.to(feats.dtype)  # [S, B]
+    seen = weights @ detected  # [S, N]: members that detected each part
+    centres = torch.einsum('sb,bnk->snk', weights, unit) / seen.clamp(min=1)[..., None]
+    unit_global = F.normalize(feats[:, num * dims:], p=2, dim=1)
+    centres_global = (weights @ unit_global) / counts[:, None].to(feats.dtype)
+    if detach_center:
+        centres, centres_global = centres.detach(), centres_global.detach()
+    common = detected[None] * (seen > 0).to(feats.dtype)[:, None]  # [S, B, N]
+    squared = (unit[None] - centres[:, None]).pow(2).sum(dim=-1)  # [S, B, N]
+    num_common = common.sum(dim=-1)
+    part_term = torch.where(num_common > 0,
+                            (squared * common).sum(dim=-1) / num_common.clamp(min=1),
+                            torch.full_like(num_common, 2.0))
+    if unit_global.size(1) == 0:
+        return part_term
+    global_term = (unit_global[None] - centres_global[:, None]).pow(2).sum(dim=-1)
+    return (part_term + global_term) / 2
+
+
+def _positive_sets(
+        feats: Tensor, labels: Tensor, detach_center: bool,
+        layout: Optional[CoDetectedLayout] = None) -> Optional[Tuple[Tensor, Tensor, Tensor]]:
+    """``member [S, B]`` (sample b in positive set s), ``dist [S, B]`` (distance of every
+    sample to each set's centre: squared Euclidean, or co-detected with a ``layout``) and
+    ``nearest [S, 1]`` (the index of each set's nearest negative) over the positive sets
+    that have a negative; None if there is none."""
     set_labels, counts = torch.unique(labels, return_counts=True)
     set_labels = set_labels[counts > 1]
     counts = counts[counts > 1]
@@ -117,12 +187,15 @@ def _positive_sets(feats: Tensor, labels: Tensor,
     if not bool(has_neg.any()):
         return None
     member, neg, counts = member[has_neg], neg[has_neg], counts[has_neg]
-    centers = (member.to(feats.dtype) @ feats) / counts[:, None].to(feats.dtype)
-    if detach_center:
-        centers = centers.detach()
-    # Exact squared distances (differences, not the Gram expansion): zero for identical
-    # embeddings, no cancellation, finite gradients everywhere.
-    dist = (feats[None, :, :] - centers[:, None, :]).pow(2).sum(dim=-1)  # [S, B]
+    if layout is not None:
+        dist = _codetected_to_centres(feats, member, counts, layout, detach_center)
+    else:
+        centers = (member.to(feats.dtype) @ feats) / counts[:, None].to(feats.dtype)
+        if detach_center:
+            centers = centers.detach()
+        # Exact squared distances (differences, not the Gram expansion): zero for identical
+        # embeddings, no cancellation, finite gradients everywhere.
+        dist = (feats[None, :, :] - centers[:, None, :]).pow(2).sum(dim=-1)  # [S, B]
     masked = dist.detach().masked_fill(~neg, torch.finfo(dist.dtype).max)
     return member, dist, masked.argmin(dim=1, keepdim=True)
 
@@ -160,16 +233,20 @@ class CoupledClusterLoss(nn.Module):
         detach_center (bool): Stop the gradient through each set's centre. Defaults to
             False.
         loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+        distance (str): ``'euclidean'`` or ``'codetected:NxK'`` (see
+            :func:`coupled_cluster_loss`). Defaults to 'euclidean'.
     """
 
     def __init__(self,
                  margin: float = 1.0,
                  detach_center: bool = False,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 distance: str = 'euclidean') -> None:
         super().__init__()
         self.margin = margin
         self.detach_center = detach_center
         self.loss_weight = loss_weight
+        self.distance = check_loss_distance(distance)
 
     def forward(self, feats: Tensor, labels: Tensor) -> Tensor:
         """Compute the weighted loss.
@@ -182,4 +259,5 @@ class CoupledClusterLoss(nn.Module):
             Tensor: Scalar loss.
         """
         return self.loss_weight * coupled_cluster_loss(
-            feats, labels, margin=self.margin, detach_center=self.detach_center)
+            feats, labels, margin=self.margin, detach_center=self.detach_center,
+            distance=self.distance)

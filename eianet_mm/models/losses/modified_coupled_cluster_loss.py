@@ -3,7 +3,7 @@ margin when the nearest negative is the same vehicle model of another released y
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
-from .coupled_cluster_loss import coupled_cluster_loss
+from .coupled_cluster_loss import check_loss_distance, coupled_cluster_loss
 
 __all__ = ['ModifiedCoupledClusterLoss']
 
@@ -27,18 +27,22 @@ class ModifiedCoupledClusterLoss(nn.Module):
         detach_center (bool): Stop the gradient through each set's centre. Defaults to
             False.
         loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+        distance (str): ``'euclidean'`` or ``'codetected:NxK'`` (see
+            :func:`coupled_cluster_loss`). Defaults to 'euclidean'.
     """
 
     def __init__(self,
                  margin: float = 1.0,
                  hard_margin: float = 1.0,
                  detach_center: bool = False,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 distance: str = 'euclidean') -> None:
         super().__init__()
         self.margin = margin
         self.hard_margin = hard_margin
         self.detach_center = detach_center
         self.loss_weight = loss_weight
+        self.distance = check_loss_distance(distance)
 
     def forward(self, feats: Tensor, labels: Tensor, coarse_labels: Tensor) -> Tensor:
         """Compute the weighted loss.
@@ -58,4 +62,5 @@ class ModifiedCoupledClusterLoss(nn.Module):
             margin=self.margin,
             detach_center=self.detach_center,
             coarse_labels=coarse_labels,
-            hard_margin=self.hard_margin)
+            hard_margin=self.hard_margin,
+            distance=self.distance)
