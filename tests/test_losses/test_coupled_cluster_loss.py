@@ -332,3 +332,13 @@ def test_codetected_ccl_propagates_a_nan_part_vector():
     feats[0, :3] = float('nan')
     loss = coupled_cluster_loss(feats, torch.tensor([0, 0, 1, 1]), distance='codetected:2x3')
     assert torch.isnan(loss)
+
+
+def test_codetected_ccl_sends_no_gradient_to_a_missed_part():
+    feats = torch.rand(4, 2 * 3 + 2, dtype=torch.float64)
+    feats[1, 3:6] = 0  # sample 1 missed part 1
+    feats.requires_grad_(True)
+    coupled_cluster_loss(feats, torch.tensor([0, 0, 1, 1]), margin=5.0,
+                         distance='codetected:2x3').backward()
+    assert torch.equal(feats.grad[1, 3:6], torch.zeros(3, dtype=torch.float64))
+    assert feats.grad[1, :3].abs().sum() > 0 and feats.grad[0, 3:6].abs().sum() > 0

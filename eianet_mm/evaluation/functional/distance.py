@@ -109,9 +109,9 @@ def prepare_features(feats: Tensor, metric: str) -> Tensor:
     parts") is the mean over the parts detected in both of ``|a_j - b_j|^2`` (2 when no part
     is detected in both: unit vectors at a right angle), plus ``|a_g - b_g|^2`` of the unit
     global vectors, halved when both terms are present. With every part detected in both
-    images this is the squared Euclidean distance of the embeddings ``MetricHead(normalize=
-    True)`` gives with per-part normalisation; what differs is that a part seen in one image
-    only does not count, so the distance does not grow with the viewpoint.
+    images the part term is the squared Euclidean distance of the concatenated unit part
+    vectors divided by N; a part seen in one image only does not count, so the distance does
+    not grow with the viewpoint as that of zero-padded vectors does.
 
     Args:
         feats (Tensor): Embeddings, shape ``[N, D]``.

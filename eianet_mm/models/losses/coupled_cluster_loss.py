@@ -151,7 +151,8 @@ def _codetected_to_centres(feats: Tensor, member: Tensor, counts: Tensor,
     num, dims = layout
     parts = feats[:, :num * dims].reshape(feats.size(0), num, dims)
     detected = (parts.detach() != 0).any(dim=2).to(feats.dtype)  # [B, N]; NaN counts
-    unit = F.normalize(parts, p=2, dim=2)  # a missed part stays zero
+    # a missed part stays zero, and no gradient reaches it through the normalisation
+    unit = F.normalize(parts, p=2, dim=2) * detected[..., None]
     weights = member.to(feats.dtype)  # [S, B]
     seen = weights @ detected  # [S, N]: members that detected each part
     centres = torch.einsum('sb,bnk->snk', weights, unit) / seen.clamp(min=1)[..., None]
