@@ -6,7 +6,7 @@ Distances are only ever used to rank or to score, so the squared Euclidean dista
 clamped at zero (clamping would turn tiny negative rounding errors into artificial ties).
 """
 import re
-from typing import NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -137,6 +137,15 @@ def prepare_features(feats: Tensor, metric: str) -> Tensor:
     return feats
 
 
+def _codetected_columns(prepared: Tensor, layout: CoDetectedLayout) -> Tuple[Tensor, Tensor,
+                                                                             Optional[Tensor]]:
+    """Part vectors, detected flags and global vector (None when absent) of prepared rows."""
+    split = layout.num_parts * layout.part_dims
+    flags = prepared.shape[1] - layout.num_parts
+    return (prepared[:, :split], prepared[:, flags:],
+            prepared[:, split:flags] if flags > split else None)
+
+
 def _codetected_distance(parts_dot: Tensor, common: Tensor,
                          global_dot: Optional[Tensor]) -> Tensor:
     """The co-detected distance from the part-vector dot products summed over the common
@@ -178,12 +187,10 @@ def block_distance(q: Tensor,
     num_q, num_g = q.shape[0], g.shape[0]
     layout = codetected_layout(check_metric(metric))
     if layout is not None:
-        split = layout.num_parts * layout.part_dims
-        flags = q.shape[1] - layout.num_parts
-        parts_dot = q[:, :split] @ g[:, :split].t()
-        common = q[:, flags:] @ g[:, flags:].t()
-        global_dot = q[:, split:flags] @ g[:, split:flags].t() if flags > split else None
-        dist = _codetected_distance(parts_dot, common, global_dot)
+        (q_parts, q_flags, q_global), (g_parts, g_flags, g_global) = (
+            _codetected_columns(q, layout), _codetected_columns(g, layout))
+        dist = _codetected_distance(q_parts @ g_parts.t(), q_flags @ g_flags.t(),
+                                    None if q_global is None else q_global @ g_global.t())
         return out.copy_(dist) if out is not None else dist
     if metric == 'euclidean':
         if g_sq is None:
@@ -243,12 +250,11 @@ def paired_distance(x: Union[np.ndarray, Tensor],
     y = prepare_features(y.to(dtype), metric)
     layout = codetected_layout(metric)
     if layout is not None:
-        split = layout.num_parts * layout.part_dims
-        flags = x.shape[1] - layout.num_parts
-        global_dot = (x[:, split:flags] * y[:, split:flags]).sum(dim=1) if flags > split \
-            else None
-        return _codetected_distance((x[:, :split] * y[:, :split]).sum(dim=1),
-                                    (x[:, flags:] * y[:, flags:]).sum(dim=1), global_dot)
+        (x_parts, x_flags, x_global), (y_parts, y_flags, y_global) = (
+            _codetected_columns(x, layout), _codetected_columns(y, layout))
+        return _codetected_distance((x_parts * y_parts).sum(dim=1),
+                                    (x_flags * y_flags).sum(dim=1),
+                                    None if x_global is None else (x_global * y_global).sum(dim=1))
     if metric == 'euclidean':
         diff = x - y
         return (diff * diff).sum(dim=1)
