@@ -295,19 +295,25 @@ def part_names_of(model: torch.nn.Module) -> List[str]:
     return [f'part{i}' for i in range(num)]
 
 
-def model_distance_metric(model: torch.nn.Module) -> str:
-    """The distance the config's ``VerificationMetric`` uses (``'euclidean'`` when none)."""
-    evaluators = model.cfg.get('test_evaluator', None)
+def config_distance_metric(cfg: Config) -> str:
+    """The distance a config's test ``VerificationMetric`` uses (``'euclidean'`` when none)."""
+    evaluators = cfg.get('test_evaluator', None)
     if evaluators is None:
         return 'euclidean'
     if not isinstance(evaluators, (list, tuple)):
         evaluators = [evaluators]
     for evaluator in evaluators:
         if str(evaluator.get('type', '')).split('.')[-1] == 'VerificationMetric':
-            return check_metric_layout(evaluator.get('metric', 'euclidean'),
-                                       getattr(model, 'num_parts', 0),
-                                       getattr(model, 'part_dims', 0), 'test_evaluator')
+            return check_metric(evaluator.get('metric', 'euclidean'))
     return 'euclidean'
+
+
+def model_distance_metric(model: torch.nn.Module) -> str:
+    """:func:`config_distance_metric` of ``model.cfg``, checked against the model's R-MAC
+    layout."""
+    return check_metric_layout(config_distance_metric(model.cfg),
+                               getattr(model, 'num_parts', 0), getattr(model, 'part_dims', 0),
+                               'test_evaluator')
 
 
 @dataclass

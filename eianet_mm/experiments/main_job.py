@@ -19,7 +19,8 @@ from ..baselines import JointBayesian, PairSVM
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
-from ..evaluation.functional.distance import check_metric, check_metric_layout
+from ..apis.inference import config_distance_metric
+from ..evaluation.functional.distance import check_metric_layout
 from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
                    test_dataloader_of, train, train_set_loader)
 
@@ -117,11 +118,6 @@ def negative_distance(metric: str = 'euclidean') -> Callable:
 
     return score
 
-
-def evaluator_metric(cfg: Config) -> str:
-    """The distance of a config's test ``VerificationMetric`` (``'euclidean'`` when none)."""
-    evaluator = cfg.get('test_evaluator') or {}
-    return check_metric(evaluator.get('metric', 'euclidean'))
 
 
 def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[str, dict],
@@ -302,7 +298,7 @@ class MainJob:
         feats, samples, metainfo = collect_features(model, test_dataloader_of(cfg, 'test'))
         if method.classifier is None:
             score = negative_distance(check_metric_layout(
-                evaluator_metric(cfg), model.num_parts, model.part_dims, method.config))
+                config_distance_metric(cfg), model.num_parts, model.part_dims, method.config))
             score_fns = {'model': score, 'year': score}
         else:
             train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
@@ -334,7 +330,7 @@ class MainJob:
         is_query = np.array([bool(s['is_query']) for s in samples])
         pids = np.array([s['id_label'] for s in samples])
         cams = np.array([s['cam_id'] for s in samples])
-        metric = evaluator_metric(cfg)
+        metric = config_distance_metric(cfg)
         cmc, mAP, mINP = evaluate_rank_features(feats[is_query], feats[~is_query],
                                                 pids[is_query], pids[~is_query],
                                                 cams[is_query], cams[~is_query], metric=metric)
