@@ -308,12 +308,17 @@ def config_distance_metric(cfg: Config) -> str:
     return 'euclidean'
 
 
+def checked_distance_metric(cfg: Config, model: torch.nn.Module,
+                            source: str = 'test_evaluator') -> str:
+    """:func:`config_distance_metric` of ``cfg``, checked against ``model``'s R-MAC layout
+    (a ``'codetected:NxK'`` metric must name it; errors name ``source``)."""
+    return check_metric_layout(config_distance_metric(cfg), getattr(model, 'num_parts', 0),
+                               getattr(model, 'part_dims', 0), source)
+
+
 def model_distance_metric(model: torch.nn.Module) -> str:
-    """:func:`config_distance_metric` of ``model.cfg``, checked against the model's R-MAC
-    layout."""
-    return check_metric_layout(config_distance_metric(model.cfg),
-                               getattr(model, 'num_parts', 0), getattr(model, 'part_dims', 0),
-                               'test_evaluator')
+    """:func:`checked_distance_metric` of the model's own config (``model.cfg``)."""
+    return checked_distance_metric(model.cfg, model)
 
 
 @dataclass

@@ -11,9 +11,9 @@ from sklearn.metrics import roc_auc_score
 
 from mmdet.registry import DATASETS
 
+from ..apis.inference import checked_distance_metric
 from ..evaluation.functional import pairwise_distance
-from ..evaluation.functional.distance import check_metric_layout, codetected_layout
-from ..apis.inference import config_distance_metric
+from ..evaluation.functional.distance import codetected_layout
 from .main_job import negative_distance, pair_list_metrics
 from .report import DIFFICULTIES
 from .runs import build_trained_model, collect_features, test_dataloader_of, train_set_loader
@@ -92,8 +92,7 @@ def learning_check(cfg: Config, checkpoint: str, train_every: int = 8) -> Dict[s
     train_feats, train_samples, _ = collect_features(model, loader)
     labels = np.array([s['id_label'] for s in train_samples])
     coarse = np.array([s['coarse_label'] for s in train_samples])
-    config_metric = check_metric_layout(config_distance_metric(cfg), model.num_parts,
-                                        model.part_dims, 'test_evaluator')
+    config_metric = checked_distance_metric(cfg, model)
     out: Dict[str, dict] = {}
     for branch, cols in branch_slices(model).items():
         name = branch.rstrip('_')

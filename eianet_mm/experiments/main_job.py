@@ -19,8 +19,7 @@ from ..baselines import JointBayesian, PairSVM
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
-from ..apis.inference import config_distance_metric
-from ..evaluation.functional.distance import check_metric_layout
+from ..apis.inference import checked_distance_metric
 from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
                    test_dataloader_of, train, train_set_loader)
 
@@ -297,8 +296,7 @@ class MainJob:
         model = build_trained_model(cfg, checkpoint)
         feats, samples, metainfo = collect_features(model, test_dataloader_of(cfg, 'test'))
         if method.classifier is None:
-            score = negative_distance(check_metric_layout(
-                config_distance_metric(cfg), model.num_parts, model.part_dims, method.config))
+            score = negative_distance(checked_distance_metric(cfg, model, method.config))
             score_fns = {'model': score, 'year': score}
         else:
             train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
@@ -330,7 +328,7 @@ class MainJob:
         is_query = np.array([bool(s['is_query']) for s in samples])
         pids = np.array([s['id_label'] for s in samples])
         cams = np.array([s['cam_id'] for s in samples])
-        metric = config_distance_metric(cfg)
+        metric = checked_distance_metric(cfg, model, method.config)
         cmc, mAP, mINP = evaluate_rank_features(feats[is_query], feats[~is_query],
                                                 pids[is_query], pids[~is_query],
                                                 cams[is_query], cams[~is_query], metric=metric)

@@ -104,6 +104,10 @@ def test_mccl_gets_the_coarse_labels():
     unknown = head.loss(part_feats, valid, global_feats, samples(labels))  # coarse -1
     assert float(same_model['loss_embed']) > float(other_models['loss_embed']) + 10
     assert torch.equal(other_models['loss_embed'], unknown['loss_embed'])
+    # every nearest negative is the same model / another model / of unknown model
+    assert float(same_model['embed_same_model_share']) == 1.0
+    assert float(other_models['embed_same_model_share']) == 0.0
+    assert float(unknown['embed_same_model_share']) == 0.0
 
 
 def test_normalize_applies_to_every_loss_but_classification():
