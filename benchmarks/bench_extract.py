@@ -11,8 +11,8 @@ machine noise hits every variant alike):
   ``loss_part_distill``): one backbone pass per image, as the paper's EIA-Net;
 - ``eianet_copy``: the same model with ``test_cfg.part_detector='copy'``: the frozen copy of
   the stage-1 backbone (``freeze_part_detector``) detects the parts, a second backbone pass;
-- ``gap``: the data preprocessor, the same backbone (that of ``eianet``) and global average
-  pooling of the same feature map.
+- ``gap``: the data preprocessor, the same backbone (that of ``eianet``, in its precision:
+  ``autocast_dtype``) and global average pooling of the same feature map.
 
 The multiply-accumulates (MACs) of every convolution and fully-connected layer a variant calls
 are counted once per image (forward hooks, not timed): their ratio is the overhead the heads
@@ -88,11 +88,14 @@ def fresh(data: dict) -> dict:
 
 
 def gap_forward(model: torch.nn.Module) -> Callable[[dict], torch.Tensor]:
-    """Data preprocessor + the model's backbone (and neck) + global average pooling."""
+    """Data preprocessor + the model's backbone (and neck) + global average pooling, in the
+    model's precision (its ``autocast_dtype``, as EIA-Net's backbone pass)."""
 
     def run(data: dict) -> torch.Tensor:
         inputs = model.data_preprocessor(data, False)['inputs']
-        return F.adaptive_avg_pool2d(model.extract_feat(inputs), 1).flatten(1)
+        with model.autocast(inputs):
+            feat = model.extract_feat(inputs)
+        return F.adaptive_avg_pool2d(feat.float(), 1).flatten(1)
 
     return run
 

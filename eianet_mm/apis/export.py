@@ -25,7 +25,10 @@ from mmengine.config import Config
 from mmdet.utils import get_test_pipeline_cfg
 
 #: Config overrides for the exported model: per-part max instead of NMS.
-EXPORT_CFG_OPTIONS = {'model.test_cfg.rpn.part_select': 'max'}
+#: Build options of an exportable model: argmax part selection (NMS is not exportable) and
+#: float32 throughout (a config's bfloat16 ``autocast_dtype`` is a training-speed setting;
+#: ONNX runtimes take the float32 graph everywhere).
+EXPORT_CFG_OPTIONS = {'model.test_cfg.rpn.part_select': 'max', 'model.autocast_dtype': None}
 
 
 class EmbeddingExportModule(nn.Module):

@@ -380,6 +380,53 @@ def test_part_detector_distillation_config_errors():
         build(cfg)
 
 
+def test_bfloat16_autocast_matches_float32_with_float32_outputs():
+    reference = build(tiny_cfg(), seed=4)
+    fast = build(tiny_cfg(channels_last=True, autocast_dtype='bfloat16'), seed=5)
+    fast.load_state_dict(reference.state_dict())
+    assert all(p.dtype == torch.float32 for p in fast.parameters())
+    for model in (reference, fast):
+        set_part_logits(model, [True, False] * (NUM_PARTS // 2) + [True] * (NUM_PARTS % 2))
+        model.eval()
+    with torch.no_grad():
+        expected = reference(**make_batch(reference, labels=(0, 1), training=False),
+                             mode='predict')
+        got = fast(**make_batch(fast, labels=(0, 1), training=False), mode='predict')
+    for a, b in zip(expected, got):
+        assert b.pred_feature.dtype == torch.float32 and b.part_features.dtype == torch.float32
+        assert torch.equal(a.pred_instances.detected, b.pred_instances.detected)
+        assert torch.allclose(a.pred_instances.bboxes, b.pred_instances.bboxes, atol=1.0)
+        # bfloat16 keeps 8 bits of mantissa: the embeddings agree to about 1%
+        assert torch.nn.functional.cosine_similarity(a.pred_feature, b.pred_feature,
+                                                     dim=0) > 0.999
+    fast.train()
+    reference.train()
+    losses = [model(**make_batch(model), mode='loss') for model in (reference, fast)]
+    for name in ('loss_rmac', 'loss_global', 'loss_embed', 'loss_align'):
+        assert losses[1][name].dtype == torch.float32, name
+        assert torch.allclose(losses[0][name], losses[1][name], rtol=0.05, atol=1e-3), name
+    total_loss(losses[1]).backward()
+    grad = fast.backbone.conv1.weight.grad
+    assert grad is not None and grad.dtype == torch.float32 and grad.abs().sum() > 0
+
+
+def test_bfloat16_autocast_part_rpn_stage_gives_float32_rpn_losses():
+    model = build(tiny_cfg(stage='part_rpn', autocast_dtype='bfloat16'))
+    model.train()
+    losses = model(**make_batch(model, num_boxes=(2, 1, 3, 1)), mode='loss')
+    values = [v for k, vs in losses.items() if 'loss' in k
+              for v in (vs if isinstance(vs, list) else [vs])]
+    assert values and all(v.dtype == torch.float32 and torch.isfinite(v) for v in values)
+    total_loss(losses).backward()
+    assert model.backbone.conv1.weight.grad.abs().sum() > 0
+
+
+def test_autocast_dtype_must_be_bfloat16_or_none():
+    with pytest.raises(ValueError, match=r"autocast_dtype must be one of \(None, 'bfloat16'\)"
+                       r", got 'float16'"):
+        build(tiny_cfg(autocast_dtype='float16'))
+
+
 def test_channels_last_gives_the_same_embeddings_and_losses():
     reference = build(tiny_cfg(), seed=4)
     fast = build(tiny_cfg(channels_last=True), seed=5)
