@@ -68,6 +68,11 @@ SUMMARY_KEYS = ('accuracy', 'accuracy_std', 'auc', 'threshold', 'tpr@fpr1e-2', '
                 'num_pos', 'num_neg')
 
 
+#: What the generator did before a ``SynthCarsConfig`` field existed, where that differs from
+#: the field's default (a new year changed 1..max_parts_per_year parts).
+FIELDS_BEFORE_THEY_EXISTED: Dict[str, object] = dict(min_parts_per_year=1)
+
+
 def ensure_synthcars(data_root: str, seed: int, preset: str = 'demo', workers: int = 2,
                      log: Callable[[str], None] = print) -> dict:
     """Generate SynthCars into ``data_root`` unless the same seed and preset are there."""
@@ -76,8 +81,10 @@ def ensure_synthcars(data_root: str, seed: int, preset: str = 'demo', workers: i
     if osp.isfile(meta_path):
         with open(meta_path) as f:
             meta = json.load(f)
-        stored = meta.get('config', {})
-        try:  # a field added to SynthCarsConfig since the data was written has its default
+        # a field added to SynthCarsConfig since the data was written has the value the
+        # generator used then, else its default
+        stored = {**FIELDS_BEFORE_THEY_EXISTED, **meta.get('config', {})}
+        try:
             stored = SynthCarsConfig(**stored).to_dict()
         except (TypeError, ValueError):
             pass  # unknown or invalid settings: reported as differing below

@@ -97,9 +97,16 @@ def test_existing_data_of_another_seed_is_not_overwritten(job_results):
 
 def test_data_written_before_a_new_generator_field_is_still_recognised(tmp_path):
     meta = dict(seed=3, config=SynthCarsConfig.from_preset('tiny').to_dict())
-    del meta['config']['min_parts_per_year']  # as in data of an older version (default 1)
+    del meta['config']['jpeg_quality']  # as in data of a version without the field
     (tmp_path / 'synthcars_meta.json').write_text(json.dumps(meta))
     assert ensure_synthcars(str(tmp_path), seed=3, preset='tiny', log=lambda s: None) == meta
+    # before min_parts_per_year existed a new year changed at least one part, not the
+    # preset's three: that data is another dataset
+    del meta['config']['min_parts_per_year']
+    (tmp_path / 'synthcars_meta.json').write_text(json.dumps(meta))
+    with pytest.raises(RuntimeError, match="other settings than preset 'tiny' now has: "
+                       'min_parts_per_year'):
+        ensure_synthcars(str(tmp_path), seed=3, preset='tiny', log=lambda s: None)
     meta['config']['min_parts_per_year'] = 2
     (tmp_path / 'synthcars_meta.json').write_text(json.dumps(meta))
     with pytest.raises(RuntimeError, match="other settings than preset 'tiny' now has: "

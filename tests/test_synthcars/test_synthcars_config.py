@@ -35,8 +35,9 @@ def test_every_preset_is_valid_and_overrides_apply():
     (dict(image_size=16), 'image_size must be an integer >= 32'),
     (dict(makes=2.5), 'makes must be an integer'),
     (dict(cameras=3, cameras_per_instance=4), 'cameras_per_instance (4) must be <= cameras (3)'),
-    (dict(max_parts_per_year=5), 'need min <= max <= len(year_parts); got 1, 5, 4'),
+    (dict(max_parts_per_year=5), 'need min <= max <= len(year_parts); got 3, 5, 3'),
     (dict(min_parts_per_year=3, max_parts_per_year=2), 'need min <= max'),
+    (dict(year_parts=('wheel', )), 'need min <= max <= len(year_parts); got 3, 3, 1'),
     (dict(min_parts_per_year=0), 'min_parts_per_year must be an integer >= 1'),
     (dict(year_parts=('head_light', 'bumper')), 'year_parts must be distinct names'),
     (dict(year_parts=()), 'year_parts must be distinct names'),
@@ -63,7 +64,8 @@ def test_unknown_preset_or_field():
 
 def test_to_dict_is_json_ready():
     d = SynthCarsConfig().to_dict()
-    assert d['year_parts'] == ['head_light', 'tail_light', 'logo', 'wheel']
+    assert d['year_parts'] == ['head_light', 'tail_light', 'wheel']
+    assert (d['min_parts_per_year'], d['max_parts_per_year']) == (3, 3)
     assert (d['images_per_class'], d['test_images_per_class']) == (120, 24)
 
 
