@@ -3,7 +3,7 @@
 # iterations that schedule left every network at chance (the FC classifier's loss 3.41 ->
 # 3.25 in 1,200 iterations, ln 30 = 3.40), while AdamW at lr 1e-3 on batches of 32 learns
 # (docs/synthcars_learning.md). Linear warm-up, then cosine decay to 0.
-max_iters = 400
+max_iters = 1200
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
