@@ -6,7 +6,8 @@ from mmdet.registry import MODELS
 
 import eianet_mm  # noqa: F401  (registration)
 from eianet_mm.models.losses import (CoupledClusterLoss, ModifiedCoupledClusterLoss,
-                                     coupled_cluster_loss, nearest_negative_same_coarse_share)
+                                     coupled_cluster_loss, coupled_cluster_zero_distance_value,
+                                     nearest_negative_same_coarse_share)
 
 
 def reference_ccl(feats, labels, margin, coarse=None, hard_margin=0.0, detach_center=False):
@@ -342,3 +343,39 @@ def test_codetected_ccl_sends_no_gradient_to_a_missed_part():
                          distance='codetected:2x3').backward()
     assert torch.equal(feats.grad[1, 3:6], torch.zeros(3, dtype=torch.float64))
     assert feats.grad[1, :3].abs().sum() > 0 and feats.grad[0, 3:6].abs().sum() > 0
+
+
+@pytest.mark.parametrize('layout', LAYOUTS)
+def test_zero_distance_value_matches_a_set_loop(layout):
+    gen = torch.Generator().manual_seed(len(layout) + 1)
+    feats = torch.randn(len(layout), 5, generator=gen, dtype=torch.float64)
+    labels = torch.tensor(layout)
+    coarse = labels // 2
+    margin, hard_margin = 0.7, 2.5
+    expected = []  # 1/2 * |S| * (margin + hard_margin * [n* of the set's model])
+    for label in sorted(set(layout)):
+        members = [i for i, y in enumerate(layout) if y == label]
+        others = [i for i, y in enumerate(layout) if y != label]
+        if len(members) < 2 or not others:
+            continue
+        centre = feats[members].mean(0)
+        nearest = min(others, key=lambda n: float(((feats[n] - centre)**2).sum()))
+        same = int(coarse[nearest] == coarse[members[0]])
+        expected.append(0.5 * len(members) * (margin + hard_margin * same))
+    got = coupled_cluster_zero_distance_value(feats, labels, margin, coarse, hard_margin)
+    assert float(got) == pytest.approx(sum(expected) / len(expected), abs=1e-12)
+    plain = coupled_cluster_zero_distance_value(feats, labels, margin)
+    assert float(plain) == pytest.approx(
+        sum(0.5 * layout.count(y) * margin for y in set(layout) if layout.count(y) > 1)
+        / sum(1 for y in set(layout) if layout.count(y) > 1), abs=1e-12)
+
+
+def test_zero_distance_value_is_the_loss_of_a_collapsed_embedding():
+    labels = torch.tensor([0, 0, 1, 1, 1, 2, 2])
+    coarse = torch.tensor([0, 0, 0, 0, 0, 1, 1])
+    feats = torch.ones(7, 4, dtype=torch.float64)
+    for kwargs in (dict(), dict(coarse_labels=coarse, hard_margin=3.0)):
+        value = coupled_cluster_zero_distance_value(feats, labels, 1.5, **kwargs)
+        assert value == coupled_cluster_loss(feats, labels, 1.5, **kwargs)
+    # no positive set: zero, as the loss
+    assert float(coupled_cluster_zero_distance_value(feats[:3], torch.tensor([0, 1, 2]))) == 0

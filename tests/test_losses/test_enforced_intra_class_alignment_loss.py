@@ -8,7 +8,7 @@ from mmdet.registry import MODELS
 
 import eianet_mm  # noqa: F401  (registration)
 from eianet_mm.models.losses import (EnforcedIntraClassAlignmentLoss,
-                                     enforced_intra_class_alignment_loss)
+                                     enforced_intra_class_alignment_loss, part_alignment_ratio)
 
 
 def pair_terms(part_feats, valid, labels, parts=None):
@@ -206,3 +206,23 @@ def test_built_from_registry():
     assert isinstance(loss, EnforcedIntraClassAlignmentLoss)
     assert (loss.num_pairs, loss.top_parts, loss.part_priority, loss.loss_weight) == (1, 2,
                                                                                      [2, 0], 0.3)
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_part_alignment_ratio_matches_a_pair_loop(seed):
+    feats, valid, labels = random_case(seed, [4, 4, 4, 9, 9, 9, 1, 1, 1])
+    sums = {True: [0.0, 0], False: [0.0, 0]}  # same label -> [summed distance, count]
+    for j, k in itertools.combinations(range(len(labels)), 2):
+        for i in range(feats.shape[1]):
+            if valid[j, i] and valid[k, i]:
+                entry = sums[bool(labels[j] == labels[k])]
+                entry[0] += float(((feats[j, i] - feats[k, i])**2).sum())
+                entry[1] += 1
+    expected = (sums[True][0] / sums[True][1]) / (sums[False][0] / sums[False][1])
+    assert float(part_alignment_ratio(feats, valid, labels)) == pytest.approx(expected,
+                                                                              rel=1e-12)
+    # about 1 for random vectors, 0 for classes whose parts are identical
+    aligned = feats[[0, 0, 0, 3, 3, 3, 6, 6, 6]]
+    assert float(part_alignment_ratio(aligned, torch.ones_like(valid), labels)) == 0.0
+    with pytest.raises(ValueError, match='EIAL: labels must be'):
+        part_alignment_ratio(feats, valid, labels[:3])

@@ -6,7 +6,7 @@ from mmengine.structures import InstanceData
 
 from eianet_mm.models.heads import MetricHead
 from eianet_mm.models.losses import (CoupledClusterLoss, EnforcedIntraClassAlignmentLoss,
-                                     ModifiedCoupledClusterLoss)
+                                     ModifiedCoupledClusterLoss, part_alignment_ratio)
 from mmdet.structures import DetDataSample
 
 
@@ -69,7 +69,8 @@ def test_each_loss_is_its_loss_on_its_branch():
     losses = head.loss(part_feats, valid, global_feats, samples(labels.tolist(),
                                                                  coarse.tolist()))
     assert set(losses) == {'loss_rmac', 'loss_global', 'loss_embed', 'loss_align',
-                           'part_detected', 'embed_same_model_share'}
+                           'part_detected', 'embed_same_model_share', 'embed_collapse_ratio',
+                           'align_ratio'}
     ccl_half = CoupledClusterLoss(margin=1.0, loss_weight=0.5)
     emb = torch.cat([part_feats.flatten(1), global_feats], dim=1)
     assert torch.equal(losses['loss_rmac'], ccl_half(part_feats.flatten(1), labels))
@@ -87,9 +88,25 @@ def test_each_loss_is_its_loss_on_its_branch():
         dists = ((emb - centre) ** 2).sum(1).masked_fill(labels == label, float('inf'))
         same += int(coarse[dists.argmin()] == coarse[labels == label][0])
     assert float(losses['embed_same_model_share']) == pytest.approx(same / 3)
-    assert {k for k in losses if 'loss' not in k} == {'part_detected',
-                                                      'embed_same_model_share'}  # diagnostics
-    assert not losses['embed_same_model_share'].requires_grad
+    # the MCCL over its value at zero distances, the mean over the sets of
+    # 1/2 * 2 members * (margin 2.0 + hard margin 3.0 where n* is the same model)
+    collapsed = 2.0 + 3.0 * same / 3
+    assert float(losses['embed_collapse_ratio']) == pytest.approx(
+        float(losses['loss_embed']) / collapsed)
+    assert torch.equal(losses['align_ratio'], part_alignment_ratio(part_feats, valid, labels))
+    diagnostics = {'part_detected', 'embed_same_model_share', 'embed_collapse_ratio',
+                   'align_ratio'}
+    assert {k for k in losses if 'loss' not in k} == diagnostics  # not summed into the loss
+    assert not any(losses[k].requires_grad for k in diagnostics)
+
+
+def test_collapsed_embedding_has_collapse_ratio_one():
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    head = MetricHead(loss_rmac=None, loss_global=None, loss_align=None,
+                      loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=2.0))
+    losses = head.loss_by_feat(None, None, torch.ones(6, 4), labels, labels)
+    assert float(losses['loss_embed']) == 2.0 and float(losses['embed_collapse_ratio']) == 1.0
+    assert 'embed_same_model_share' not in losses  # plain CCL: no coarse labels
 
 
 def test_mccl_gets_the_coarse_labels():
@@ -132,8 +149,8 @@ def test_losses_can_be_disabled_and_gradients_flow():
     head = MetricHead(loss_rmac=None, loss_align=None,
                       loss_embed=dict(type='CoupledClusterLoss', margin=100.0))
     losses = head.loss(None, None, global_feats, samples([0, 0, 1, 1, 2, 2]))
-    assert set(losses) == {'loss_global', 'loss_embed'}
-    sum(losses.values()).backward()
+    assert set(losses) == {'loss_global', 'loss_embed', 'embed_collapse_ratio'}
+    (losses['loss_global'] + losses['loss_embed']).backward()
     assert global_feats.grad is not None and global_feats.grad.abs().sum() > 0
 
 

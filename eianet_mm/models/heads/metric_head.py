@@ -13,7 +13,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import OptConfigType, OptMultiConfig
 
-from ..losses import nearest_negative_same_coarse_share
+from ..losses import (coupled_cluster_zero_distance_value, nearest_negative_same_coarse_share,
+                      part_alignment_ratio)
 
 #: Losses on an embedding (called with ``(feats, labels)`` or ``(feats, labels, coarse)``).
 EMBEDDING_LOSSES = ('loss_rmac', 'loss_global', 'loss_embed')
@@ -53,10 +54,16 @@ class MetricHead(BaseModule):
     :class:`~eianet_mm.engine.MetricLossWarmupHook` ramps it in at the start of training).
 
     Labels come from the data samples' metainfo (``id_label``, ``coarse_label``). The loss
-    dict also holds two diagnostics (logged, not summed into the loss): ``part_detected``
-    (fraction of detected parts) and, when ``loss_embed`` takes coarse labels (MCCL),
+    dict also holds diagnostics (logged, not summed into the loss): ``part_detected``
+    (fraction of detected parts); with a CCL / MCCL ``loss_embed``, ``embed_collapse_ratio``
+    (the loss over its value at zero distances with the same nearest negatives,
+    :func:`~eianet_mm.models.losses.coupled_cluster_zero_distance_value`: 1 for a collapsed
+    embedding, 0 once every margin is met); when ``loss_embed`` takes coarse labels (MCCL),
     ``embed_same_model_share`` (the share of positive sets whose nearest negative is the
-    same model: MCCL adds its hard margin there, so MCCL rises with this share).
+    same model: MCCL adds its hard margin there, so MCCL rises with this share); with
+    ``loss_align``, ``align_ratio`` (:func:`~eianet_mm.models.losses.part_alignment_ratio`:
+    within-class over between-class part distances, about 1 at a collapsed start; EIAL only
+    pulls, so its value rises as the classes spread while this ratio falls).
 
     Args:
         loss_rmac (dict, optional): Loss on the R-MAC branch. Defaults to CCL, margin 1.0,
@@ -207,6 +214,26 @@ class MetricHead(BaseModule):
             return loss(feats, labels, coarse)
         return loss(feats, labels)
 
+    def _embed_diagnostics(self, loss: Tensor, embedding: Tensor, labels: Tensor,
+                           coarse: Tensor) -> Dict[str, Tensor]:
+        """``embed_collapse_ratio`` (for a CCL / MCCL ``loss_embed``, i.e. one with a
+        ``margin``) and ``embed_same_model_share`` (MCCL) of the class docstring."""
+        out: Dict[str, Tensor] = {}
+        distance = getattr(self.loss_embed, 'distance', 'euclidean')
+        takes_coarse = self._takes_coarse['loss_embed']
+        if takes_coarse:
+            out['embed_same_model_share'] = nearest_negative_same_coarse_share(
+                embedding, labels, coarse, distance)
+        if hasattr(self.loss_embed, 'margin'):
+            collapsed = coupled_cluster_zero_distance_value(
+                embedding, labels, self.loss_embed.margin, coarse if takes_coarse else None,
+                getattr(self.loss_embed, 'hard_margin', 0.0), distance)
+            collapsed = collapsed * getattr(self.loss_embed, 'loss_weight', 1.0)
+            ratio = loss.detach() / collapsed.clamp(min=torch.finfo(collapsed.dtype).tiny)
+            out['embed_collapse_ratio'] = torch.where(collapsed > 0, ratio,
+                                                      torch.zeros_like(ratio))
+        return out
+
     def loss_by_feat(self, part_feats: Optional[Tensor], part_valid: Optional[Tensor],
                      global_feats: Optional[Tensor], labels: Tensor,
                      coarse_labels: Tensor) -> Dict[str, Tensor]:
@@ -222,7 +249,8 @@ class MetricHead(BaseModule):
         Returns:
             dict[str, Tensor]: ``loss_rmac``, ``loss_global``, ``loss_embed``,
             ``loss_align``, ``loss_cls`` (the configured ones) and the diagnostics
-            ``part_detected`` and ``embed_same_model_share`` (see the class docstring).
+            ``part_detected``, ``embed_collapse_ratio``, ``embed_same_model_share`` and
+            ``align_ratio`` (see the class docstring).
         """
         if self.uses_parts and (part_feats is None or part_valid is None):
             raise ValueError('MetricHead: loss_rmac / loss_align need the R-MAC part '
@@ -241,13 +269,12 @@ class MetricHead(BaseModule):
         if self.loss_embed is not None:
             losses['loss_embed'] = self._embedding_loss('loss_embed', emb.embedding, labels,
                                                         coarse_labels)
-            if self._takes_coarse['loss_embed']:
-                losses['embed_same_model_share'] = nearest_negative_same_coarse_share(
-                    emb.embedding, labels, coarse_labels,
-                    getattr(self.loss_embed, 'distance', 'euclidean'))
+            losses.update(self._embed_diagnostics(losses['loss_embed'], emb.embedding,
+                                                  labels, coarse_labels))
         if self.loss_align is not None:
-            losses['loss_align'] = self.loss_align(emb.rmac.view_as(part_feats), part_valid,
-                                                   labels)
+            rmac_parts = emb.rmac.view_as(part_feats)
+            losses['loss_align'] = self.loss_align(rmac_parts, part_valid, labels)
+            losses['align_ratio'] = part_alignment_ratio(rmac_parts, part_valid, labels)
         if self.metric_loss_scale != 1.0:
             for name in EMBEDDING_LOSSES + ('loss_align', ):
                 if name in losses:

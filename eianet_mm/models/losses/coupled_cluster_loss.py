@@ -11,8 +11,8 @@ from mmdet.registry import MODELS
 from ...evaluation.functional.distance import CoDetectedLayout, codetected_layout
 
 __all__ = [
-    'check_loss_distance', 'coupled_cluster_loss', 'nearest_negative_same_coarse_share',
-    'CoupledClusterLoss'
+    'check_loss_distance', 'coupled_cluster_loss', 'coupled_cluster_zero_distance_value',
+    'nearest_negative_same_coarse_share', 'CoupledClusterLoss'
 ]
 
 
@@ -121,6 +121,50 @@ def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor, coarse_lab
             return feats.new_zeros(())
         member, _, nearest = sets
         return _nearest_is_same_coarse(coarse_labels, member, nearest).to(feats.dtype).mean()
+
+
+def coupled_cluster_zero_distance_value(feats: Tensor,
+                                        labels: Tensor,
+                                        margin: float = 1.0,
+                                        coarse_labels: Optional[Tensor] = None,
+                                        hard_margin: float = 0.0,
+                                        distance: str = 'euclidean') -> Tensor:
+    """What :func:`coupled_cluster_loss` would be if every distance were zero, with the
+    positive sets and nearest negatives n* it finds on ``feats``: the mean over the sets of
+    ``1/2 * |S| * (margin + hard_margin * [n* has the set's coarse label])``. A diagnostic
+    (no gradient); 0 without a positive set or a negative.
+
+    A collapsed embedding (every sample alike) has this loss. The loss divided by this value
+    is 1 there and 0 once every margin is met; with ``coarse_labels`` (MCCL) the value grows
+    with the sets whose nearest negative is the same model, so the loss itself can rise while
+    that ratio falls.
+
+    Args:
+        feats (Tensor): Embeddings, ``[B, D]``.
+        labels (Tensor): Integer class of each sample, ``[B]``.
+        margin (float): The margin alpha. Defaults to 1.0.
+        coarse_labels (Tensor, optional): As in :func:`coupled_cluster_loss`. Defaults to
+            None (plain CCL).
+        hard_margin (float): The extra margin beta (with ``coarse_labels``). Defaults to 0.0.
+        distance (str): As in :func:`coupled_cluster_loss`. Defaults to 'euclidean'.
+
+    Returns:
+        Tensor: Scalar, in the dtype of ``feats``.
+    """
+    _check_labels(feats, labels)
+    if coarse_labels is not None:
+        _check_labels(feats, coarse_labels, 'coarse_labels')
+    with torch.no_grad():
+        sets = _positive_sets(feats.detach(), labels, True, _loss_layout(distance, feats))
+        if sets is None:
+            return feats.new_zeros(())
+        member, _, nearest = sets
+        per_set = torch.full((member.size(0), ), float(margin), dtype=feats.dtype,
+                             device=feats.device)
+        if coarse_labels is not None:
+            same_model = _nearest_is_same_coarse(coarse_labels, member, nearest)
+            per_set = per_set + same_model.to(feats.dtype) * hard_margin
+        return (0.5 * member.sum(dim=1).to(feats.dtype) * per_set).mean()
 
 
 def check_loss_distance(distance: str) -> str:

@@ -7,7 +7,10 @@ from torch import Tensor, nn
 
 from mmdet.registry import MODELS
 
-__all__ = ['enforced_intra_class_alignment_loss', 'EnforcedIntraClassAlignmentLoss']
+__all__ = [
+    'enforced_intra_class_alignment_loss', 'part_alignment_ratio',
+    'EnforcedIntraClassAlignmentLoss'
+]
 
 
 def _sample_pairs(labels: Tensor, num_pairs: int) -> Tensor:
@@ -21,6 +24,22 @@ def _sample_pairs(labels: Tensor, num_pairs: int) -> Tensor:
     starts = torch.repeat_interleave(group_sizes.cumsum(0) - group_sizes, group_sizes)
     rank = torch.arange(order.numel(), device=labels.device) - starts
     return order[rank < num_pairs].sort().values
+
+
+def _check_inputs(part_feats: Tensor, part_valid: Tensor, labels: Tensor) -> None:
+    """Raise a clear error unless the shapes are ``[B, N_part, K]``, ``[B, N_part]`` (bool)
+    and ``[B]``."""
+    if part_feats.dim() != 3:
+        raise ValueError(f'EIAL: part_feats must be [B, N_part, K], got shape '
+                         f'{tuple(part_feats.shape)}')
+    if part_valid.shape != part_feats.shape[:2]:
+        raise ValueError(f'EIAL: part_valid must be [B, N_part] = '
+                         f'{list(part_feats.shape[:2])}, got {list(part_valid.shape)}')
+    if part_valid.dtype != torch.bool:
+        raise TypeError(f'EIAL: part_valid must be a bool tensor, got {part_valid.dtype}')
+    if labels.dim() != 1 or labels.numel() != part_feats.size(0):
+        raise ValueError(f'EIAL: labels must be [B] with B = {part_feats.size(0)}, got '
+                         f'shape {tuple(labels.shape)}')
 
 
 def enforced_intra_class_alignment_loss(part_feats: Tensor,
@@ -53,17 +72,7 @@ def enforced_intra_class_alignment_loss(part_feats: Tensor,
     Returns:
         Tensor: The scalar loss, in the dtype of ``part_feats``.
     """
-    if part_feats.dim() != 3:
-        raise ValueError(f'EIAL: part_feats must be [B, N_part, K], got shape '
-                         f'{tuple(part_feats.shape)}')
-    if part_valid.shape != part_feats.shape[:2]:
-        raise ValueError(f'EIAL: part_valid must be [B, N_part] = '
-                         f'{list(part_feats.shape[:2])}, got {list(part_valid.shape)}')
-    if part_valid.dtype != torch.bool:
-        raise TypeError(f'EIAL: part_valid must be a bool tensor, got {part_valid.dtype}')
-    if labels.dim() != 1 or labels.numel() != part_feats.size(0):
-        raise ValueError(f'EIAL: labels must be [B] with B = {part_feats.size(0)}, got '
-                         f'shape {tuple(labels.shape)}')
+    _check_inputs(part_feats, part_valid, labels)
     valid = part_valid
     if part_mask is not None:
         valid = valid & part_mask[None, :]
@@ -80,6 +89,34 @@ def enforced_intra_class_alignment_loss(part_feats: Tensor,
     part_dist = (part_feats[first] - part_feats[second]).pow(2).sum(dim=-1)  # [P, N_part]
     pair_dist = torch.where(co_detected, part_dist, torch.zeros_like(part_dist)).sum(dim=1)
     return pair_dist.mean()
+
+
+def part_alignment_ratio(part_feats: Tensor, part_valid: Tensor, labels: Tensor) -> Tensor:
+    """How aligned the parts of one class are, against other classes: the mean of
+    ``|x_ji - x_ki|^2`` over the (pair, part) combinations of two samples of the same label
+    and a part valid in both, divided by the same mean over pairs of different labels.
+    A diagnostic (no gradient) for EIAL, which only pulls: from a collapsed start (every
+    part vector alike, ratio about 1) its value rises as training spreads the classes apart,
+    while this ratio falls if the parts of one class stay closer than those of two.
+
+    Args:
+        part_feats (Tensor): Part descriptors, ``[B, N_part, K]``.
+        part_valid (Tensor): Bool, ``[B, N_part]``: part detected in the sample.
+        labels (Tensor): Integer class of each sample, ``[B]``.
+
+    Returns:
+        Tensor: Scalar ratio in the dtype of ``part_feats``; NaN when either kind of pair
+        has no co-detected part.
+    """
+    _check_inputs(part_feats, part_valid, labels)
+    with torch.no_grad():
+        first, second = torch.triu_indices(labels.numel(), labels.numel(), offset=1,
+                                           device=labels.device)
+        co_detected = (part_valid[first] & part_valid[second]).to(part_feats.dtype)
+        dist = (part_feats[first] - part_feats[second]).pow(2).sum(dim=-1) * co_detected
+        same = labels[first] == labels[second]
+        means = [dist[kind].sum() / co_detected[kind].sum() for kind in (same, ~same)]
+        return means[0] / means[1]
 
 
 @MODELS.register_module()
