@@ -51,6 +51,7 @@ def test_no_detected_part_gives_finite_losses_and_no_part_gradient(normalize):
     losses, grads = losses_and_grads(model, batch)
     assert float(losses['part_detected']) == 0.0
     assert float(losses['loss_align']) == 0.0
+    assert 'align_ratio' not in losses  # no co-detected part: no ratio (not a NaN in the log)
     assert all(torch.isfinite(losses[t]) for t in LOSSES)
     assert all(torch.isfinite(g).all() for g in grads.values())
     assert float(losses['loss_global']) > 0 and float(losses['loss_embed']) > 0

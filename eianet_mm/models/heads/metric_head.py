@@ -63,7 +63,8 @@ class MetricHead(BaseModule):
     same model: MCCL adds its hard margin there, so MCCL rises with this share); with
     ``loss_align``, ``align_ratio`` (:func:`~eianet_mm.models.losses.part_alignment_ratio`:
     within-class over between-class part distances, about 1 at a collapsed start; EIAL only
-    pulls, so its value rises as the classes spread while this ratio falls).
+    pulls, so its value rises as the classes spread while this ratio falls; left out of a
+    batch where the pairs of one kind share no detected part).
 
     Args:
         loss_rmac (dict, optional): Loss on the R-MAC branch. Defaults to CCL, margin 1.0,
@@ -274,7 +275,9 @@ class MetricHead(BaseModule):
         if self.loss_align is not None:
             rmac_parts = emb.rmac.view_as(part_feats)
             losses['loss_align'] = self.loss_align(rmac_parts, part_valid, labels)
-            losses['align_ratio'] = part_alignment_ratio(rmac_parts, part_valid, labels)
+            ratio = part_alignment_ratio(rmac_parts, part_valid, labels)
+            if bool(torch.isfinite(ratio)):  # else a kind of pair shares no detected part
+                losses['align_ratio'] = ratio
         if self.metric_loss_scale != 1.0:
             for name in EMBEDDING_LOSSES + ('loss_align', ):
                 if name in losses:
