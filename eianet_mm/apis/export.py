@@ -5,8 +5,9 @@ in **BGR** order (as ``cv2.imread`` returns them, transposed to CHW), already re
 fixed ``H x W`` of the export. Everything the data preprocessor does is inside the graph:
 BGR->RGB when the config's ``data_preprocessor.bgr_to_rgb`` is set, ``(x - mean) / std``,
 and padding to ``pad_size_divisor`` with its ``pad_value``; so the caller must not
-normalise (no double normalisation). The output ``embedding [N, D]`` equals :func:`eianet_mm.apis.extract` on the
-same image (flip-averaged when the config's ``test_cfg.flip`` is set).
+normalise (no double normalisation). The output ``embedding [N, D]`` equals
+:func:`eianet_mm.apis.extract` on the same image (flip-averaged when the config's
+``test_cfg.flip`` is set).
 
 Parts are selected by each part's best-scoring anchor (the part RPN's ``part_select='max'``,
 pure tensor operations); NMS is not exportable. Build the model with
@@ -24,10 +25,9 @@ from mmengine.config import Config
 
 from mmdet.utils import get_test_pipeline_cfg
 
-#: Config overrides for the exported model: per-part max instead of NMS.
 #: Build options of an exportable model: argmax part selection (NMS is not exportable) and
-#: float32 throughout (a config's bfloat16 ``autocast_dtype`` is a training-speed setting;
-#: ONNX runtimes take the float32 graph everywhere).
+#: float32 throughout (a config's bfloat16 ``autocast_dtype`` speeds PyTorch up on CPUs with
+#: bfloat16 units; the float32 ONNX graph runs on every runtime).
 EXPORT_CFG_OPTIONS = {'model.test_cfg.rpn.part_select': 'max', 'model.autocast_dtype': None}
 
 

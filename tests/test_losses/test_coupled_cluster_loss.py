@@ -6,7 +6,8 @@ from mmdet.registry import MODELS
 
 import eianet_mm  # noqa: F401  (registration)
 from eianet_mm.models.losses import (CoupledClusterLoss, ModifiedCoupledClusterLoss,
-                                     coupled_cluster_loss, coupled_cluster_zero_distance_value,
+                                     coupled_cluster_active_share, coupled_cluster_loss,
+                                     coupled_cluster_zero_distance_value,
                                      nearest_negative_same_coarse_share)
 
 
@@ -379,3 +380,41 @@ def test_zero_distance_value_is_the_loss_of_a_collapsed_embedding():
         assert value == coupled_cluster_loss(feats, labels, 1.5, **kwargs)
     # no positive set: zero, as the loss
     assert float(coupled_cluster_zero_distance_value(feats[:3], torch.tensor([0, 1, 2]))) == 0
+
+
+@pytest.mark.parametrize('layout', LAYOUTS)
+def test_active_share_matches_a_member_loop(layout):
+    gen = torch.Generator().manual_seed(len(layout) + 2)
+    feats = torch.randn(len(layout), 5, generator=gen, dtype=torch.float64)
+    labels = torch.tensor(layout)
+    coarse = labels // 2
+    for margin, hard_margin in ((0.5, 1.5), (3.0, 0.0), (40.0, 0.0)):
+        active = []  # per member: |f_i - c|^2 + margin - g > 0
+        for label in sorted(set(layout)):
+            members = [i for i, y in enumerate(layout) if y == label]
+            others = [i for i, y in enumerate(layout) if y != label]
+            if len(members) < 2 or not others:
+                continue
+            centre = feats[members].mean(0)
+            dist = {n: float(((feats[n] - centre)**2).sum()) for n in range(len(layout))}
+            nearest = min(others, key=dist.get)
+            g = dist[nearest] - hard_margin * int(coarse[nearest] == coarse[members[0]])
+            active += [dist[i] + margin - g > 0 for i in members]
+        got = coupled_cluster_active_share(feats, labels, margin, coarse, hard_margin)
+        assert float(got) == pytest.approx(sum(active) / len(active), abs=1e-12)
+    # a margin above every distance gap: every hinge is active
+    assert float(coupled_cluster_active_share(feats, labels, 1e6)) == 1.0
+
+
+def test_with_every_hinge_active_the_margins_do_not_change_the_gradient():
+    gen = torch.Generator().manual_seed(5)
+    feats = torch.randn(8, 3, generator=gen, dtype=torch.float64)
+    labels, coarse = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3]), torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    grads = []
+    for margin, hard_margin in ((50.0, 0.0), (60.0, 5.0)):
+        x = feats.clone().requires_grad_(True)
+        assert float(coupled_cluster_active_share(x, labels, margin, coarse, hard_margin)) == 1
+        coupled_cluster_loss(x, labels, margin, coarse_labels=coarse,
+                             hard_margin=hard_margin).backward()
+        grads.append(x.grad)
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-12)

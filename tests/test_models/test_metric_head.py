@@ -6,7 +6,8 @@ from mmengine.structures import InstanceData
 
 from eianet_mm.models.heads import MetricHead
 from eianet_mm.models.losses import (CoupledClusterLoss, EnforcedIntraClassAlignmentLoss,
-                                     ModifiedCoupledClusterLoss, part_alignment_ratio)
+                                     ModifiedCoupledClusterLoss, coupled_cluster_active_share,
+                                     part_alignment_ratio)
 from mmdet.structures import DetDataSample
 
 
@@ -70,7 +71,7 @@ def test_each_loss_is_its_loss_on_its_branch():
                                                                  coarse.tolist()))
     assert set(losses) == {'loss_rmac', 'loss_global', 'loss_embed', 'loss_align',
                            'part_detected', 'embed_same_model_share', 'embed_collapse_ratio',
-                           'align_ratio'}
+                           'embed_active_share', 'align_ratio'}
     ccl_half = CoupledClusterLoss(margin=1.0, loss_weight=0.5)
     emb = torch.cat([part_feats.flatten(1), global_feats], dim=1)
     assert torch.equal(losses['loss_rmac'], ccl_half(part_feats.flatten(1), labels))
@@ -94,8 +95,10 @@ def test_each_loss_is_its_loss_on_its_branch():
     assert float(losses['embed_collapse_ratio']) == pytest.approx(
         float(losses['loss_embed']) / collapsed)
     assert torch.equal(losses['align_ratio'], part_alignment_ratio(part_feats, valid, labels))
+    assert torch.equal(losses['embed_active_share'],
+                       coupled_cluster_active_share(emb, labels, 2.0, coarse, 3.0))
     diagnostics = {'part_detected', 'embed_same_model_share', 'embed_collapse_ratio',
-                   'align_ratio'}
+                   'embed_active_share', 'align_ratio'}
     assert {k for k in losses if 'loss' not in k} == diagnostics  # not summed into the loss
     assert not any(losses[k].requires_grad for k in diagnostics)
 
@@ -106,6 +109,7 @@ def test_collapsed_embedding_has_collapse_ratio_one():
                       loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=2.0))
     losses = head.loss_by_feat(None, None, torch.ones(6, 4), labels, labels)
     assert float(losses['loss_embed']) == 2.0 and float(losses['embed_collapse_ratio']) == 1.0
+    assert float(losses['embed_active_share']) == 1.0
     assert 'embed_same_model_share' not in losses  # plain CCL: no coarse labels
 
 
@@ -149,7 +153,8 @@ def test_losses_can_be_disabled_and_gradients_flow():
     head = MetricHead(loss_rmac=None, loss_align=None,
                       loss_embed=dict(type='CoupledClusterLoss', margin=100.0))
     losses = head.loss(None, None, global_feats, samples([0, 0, 1, 1, 2, 2]))
-    assert set(losses) == {'loss_global', 'loss_embed', 'embed_collapse_ratio'}
+    assert set(losses) == {'loss_global', 'loss_embed', 'embed_collapse_ratio',
+                           'embed_active_share'}
     (losses['loss_global'] + losses['loss_embed']).backward()
     assert global_feats.grad is not None and global_feats.grad.abs().sum() > 0
 

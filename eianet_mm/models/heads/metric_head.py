@@ -13,8 +13,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import OptConfigType, OptMultiConfig
 
-from ..losses import (coupled_cluster_zero_distance_value, nearest_negative_same_coarse_share,
-                      part_alignment_ratio)
+from ..losses import (coupled_cluster_active_share, coupled_cluster_zero_distance_value,
+                      nearest_negative_same_coarse_share, part_alignment_ratio)
 
 #: Losses on an embedding (called with ``(feats, labels)`` or ``(feats, labels, coarse)``).
 EMBEDDING_LOSSES = ('loss_rmac', 'loss_global', 'loss_embed')
@@ -55,8 +55,11 @@ class MetricHead(BaseModule):
 
     Labels come from the data samples' metainfo (``id_label``, ``coarse_label``). The loss
     dict also holds diagnostics (logged, not summed into the loss): ``part_detected``
-    (fraction of detected parts); with a CCL / MCCL ``loss_embed``, ``embed_collapse_ratio``
-    (the loss over its value at zero distances with the same nearest negatives,
+    (fraction of detected parts); with a CCL / MCCL ``loss_embed``, ``embed_active_share``
+    (the share of members whose hinge is active,
+    :func:`~eianet_mm.models.losses.coupled_cluster_active_share`: at 1 the margins do not
+    change the gradient) and ``embed_collapse_ratio`` (the loss over its value at zero
+    distances with the same nearest negatives,
     :func:`~eianet_mm.models.losses.coupled_cluster_zero_distance_value`: 1 for a collapsed
     embedding, 0 once every margin is met); when ``loss_embed`` takes coarse labels (MCCL),
     ``embed_same_model_share`` (the share of positive sets whose nearest negative is the
@@ -217,8 +220,9 @@ class MetricHead(BaseModule):
 
     def _embed_diagnostics(self, loss: Tensor, embedding: Tensor, labels: Tensor,
                            coarse: Tensor) -> Dict[str, Tensor]:
-        """``embed_collapse_ratio`` (for a CCL / MCCL ``loss_embed``, i.e. one with a
-        ``margin``) and ``embed_same_model_share`` (MCCL) of the class docstring."""
+        """``embed_active_share`` and ``embed_collapse_ratio`` (for a CCL / MCCL
+        ``loss_embed``, i.e. one with a ``margin``) and ``embed_same_model_share`` (MCCL) of
+        the class docstring."""
         out: Dict[str, Tensor] = {}
         distance = getattr(self.loss_embed, 'distance', 'euclidean')
         takes_coarse = self._takes_coarse['loss_embed']
@@ -226,9 +230,10 @@ class MetricHead(BaseModule):
             out['embed_same_model_share'] = nearest_negative_same_coarse_share(
                 embedding, labels, coarse, distance)
         if hasattr(self.loss_embed, 'margin'):
-            collapsed = coupled_cluster_zero_distance_value(
-                embedding, labels, self.loss_embed.margin, coarse if takes_coarse else None,
-                getattr(self.loss_embed, 'hard_margin', 0.0), distance)
+            margins = (self.loss_embed.margin, coarse if takes_coarse else None,
+                       getattr(self.loss_embed, 'hard_margin', 0.0), distance)
+            out['embed_active_share'] = coupled_cluster_active_share(embedding, labels, *margins)
+            collapsed = coupled_cluster_zero_distance_value(embedding, labels, *margins)
             collapsed = collapsed * getattr(self.loss_embed, 'loss_weight', 1.0)
             ratio = loss.detach() / collapsed.clamp(min=torch.finfo(collapsed.dtype).tiny)
             out['embed_collapse_ratio'] = torch.where(collapsed > 0, ratio,
@@ -250,8 +255,8 @@ class MetricHead(BaseModule):
         Returns:
             dict[str, Tensor]: ``loss_rmac``, ``loss_global``, ``loss_embed``,
             ``loss_align``, ``loss_cls`` (the configured ones) and the diagnostics
-            ``part_detected``, ``embed_collapse_ratio``, ``embed_same_model_share`` and
-            ``align_ratio`` (see the class docstring).
+            ``part_detected``, ``embed_active_share``, ``embed_collapse_ratio``,
+            ``embed_same_model_share`` and ``align_ratio`` (see the class docstring).
         """
         if self.uses_parts and (part_feats is None or part_valid is None):
             raise ValueError('MetricHead: loss_rmac / loss_align need the R-MAC part '

@@ -11,7 +11,8 @@ from mmdet.registry import MODELS
 from ...evaluation.functional.distance import CoDetectedLayout, codetected_layout
 
 __all__ = [
-    'check_loss_distance', 'coupled_cluster_loss', 'coupled_cluster_zero_distance_value',
+    'check_loss_distance', 'coupled_cluster_active_share', 'coupled_cluster_loss',
+    'coupled_cluster_zero_distance_value',
     'nearest_negative_same_coarse_share', 'CoupledClusterLoss'
 ]
 
@@ -78,20 +79,69 @@ def coupled_cluster_loss(feats: Tensor,
     Returns:
         Tensor: The scalar loss, in the dtype of ``feats``.
     """
+    terms = _hinge_arguments(feats, labels, margin, detach_center, coarse_labels, hard_margin,
+                             distance)
+    if terms is None:
+        return feats.sum() * 0
+    member, argument = terms
+    hinge = 0.5 * torch.relu(argument)
+    per_set = torch.where(member, hinge, torch.zeros_like(hinge)).sum(dim=1)
+    return per_set.mean()
+
+
+def _hinge_arguments(feats: Tensor, labels: Tensor, margin: float, detach_center: bool,
+                     coarse_labels: Optional[Tensor], hard_margin: float,
+                     distance: str) -> Optional[Tuple[Tensor, Tensor]]:
+    """``member [S, B]`` and the hinge arguments ``|f_b - c_s|^2 + margin - g_s``
+    ``[S, B]`` of :func:`coupled_cluster_loss` (read at the members); None without a positive
+    set that has a negative."""
     _check_labels(feats, labels)
     if coarse_labels is not None:
         _check_labels(feats, coarse_labels, 'coarse_labels')
     sets = _positive_sets(feats, labels, detach_center, _loss_layout(distance, feats))
     if sets is None:
-        return feats.sum() * 0
+        return None
     member, dist, nearest = sets
     neg_term = dist.gather(1, nearest)  # [S, 1]
     if coarse_labels is not None:
         same_model = _nearest_is_same_coarse(coarse_labels, member, nearest)
         neg_term = neg_term - (same_model.to(dist.dtype) * hard_margin)[:, None]
-    hinge = 0.5 * torch.relu(dist + margin - neg_term)
-    per_set = torch.where(member, hinge, torch.zeros_like(hinge)).sum(dim=1)
-    return per_set.mean()
+    return member, dist + margin - neg_term
+
+
+def coupled_cluster_active_share(feats: Tensor,
+                                 labels: Tensor,
+                                 margin: float = 1.0,
+                                 coarse_labels: Optional[Tensor] = None,
+                                 hard_margin: float = 0.0,
+                                 distance: str = 'euclidean') -> Tensor:
+    """The share of the positive sets' members whose hinge in :func:`coupled_cluster_loss`
+    is active (``|f_i - c|^2 + margin - g > 0``). A diagnostic (no gradient); 0 without a
+    positive set or a negative.
+
+    At 1 the loss is linear in the distances (the sum of ``1/2 * (|f_i - c|^2 - g)`` plus a
+    constant): the margins, and MCCL's hard margin with them, then change its value only, not
+    its gradient.
+
+    Args:
+        feats (Tensor): Embeddings, ``[B, D]``.
+        labels (Tensor): Integer class of each sample, ``[B]``.
+        margin (float): The margin alpha. Defaults to 1.0.
+        coarse_labels (Tensor, optional): As in :func:`coupled_cluster_loss`. Defaults to
+            None (plain CCL).
+        hard_margin (float): The extra margin beta (with ``coarse_labels``). Defaults to 0.0.
+        distance (str): As in :func:`coupled_cluster_loss`. Defaults to 'euclidean'.
+
+    Returns:
+        Tensor: Scalar share in [0, 1], in the dtype of ``feats``.
+    """
+    with torch.no_grad():
+        terms = _hinge_arguments(feats.detach(), labels, margin, True, coarse_labels,
+                                 hard_margin, distance)
+        if terms is None:
+            return feats.new_zeros(())
+        member, argument = terms
+        return (argument[member] > 0).to(feats.dtype).mean()
 
 
 def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor, coarse_labels: Tensor,
