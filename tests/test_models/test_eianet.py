@@ -158,7 +158,9 @@ def test_plain_network_without_parts():
     model = build(cfg).train()
     assert model.embed_dims == 3 * FC_CHANNELS
     losses = model(**make_batch(model), mode='loss')
-    assert set(losses) == {'loss_embed'}
+    # no part losses; the CCL's diagnostics (margin 100: every hinge active)
+    assert set(losses) == {'loss_embed', 'embed_active_share', 'embed_collapse_ratio'}
+    assert float(losses['embed_active_share']) == 1.0
     total_loss(losses).backward()
     for name, param in model.named_parameters():
         assert param.grad is not None, name
