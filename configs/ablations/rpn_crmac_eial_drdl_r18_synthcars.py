@@ -6,10 +6,10 @@ model = dict(
         _delete_=True,
         type='MetricHead',
         normalize=True,  # as the full EIA-Net: compared on the same footing
-        loss_rmac=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5,
+        loss_rmac=dict(type='CoupledClusterLoss', margin=_base_.ccl_margin, loss_weight=0.5,
                        distance=_base_.part_distance),  # as the full EIA-Net
-        loss_global=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=0.5),
-        loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0,
+        loss_global=dict(type='CoupledClusterLoss', margin=_base_.ccl_margin, loss_weight=0.5),
+        loss_embed=dict(type='CoupledClusterLoss', margin=_base_.ccl_margin, loss_weight=1.0,
                         distance=_base_.part_distance),
         loss_align=dict(type='EnforcedIntraClassAlignmentLoss', loss_weight=1.0),
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),  # as the full EIA-Net

@@ -9,7 +9,7 @@ model = dict(
         normalize=True,  # as the full EIA-Net: compared on the same footing
         loss_rmac=None,
         loss_global=None,
-        loss_embed=dict(type='CoupledClusterLoss', margin=1.0, loss_weight=1.0,
+        loss_embed=dict(type='CoupledClusterLoss', margin=_base_.ccl_margin, loss_weight=1.0,
                         distance=_base_.part_distance),
         loss_align=None,
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),  # as the full EIA-Net
