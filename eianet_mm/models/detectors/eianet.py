@@ -104,7 +104,8 @@ class EIANet(BaseDetector):
             stay float32). The RPN outputs are cast to float32 before the part boxes are
             decoded, and the branch features before the metric head, so boxes, distances and
             losses are computed in float32. On a CPU with AVX-512 BF16 a training step is about
-            twice as fast (benchmarks/README.md). Defaults to None (float32 throughout).
+            twice as fast (docs/synthcars_learning.md, section 10). Defaults to None (float32
+            throughout).
         loss_part_distill (dict, optional): Stage ``'metric'`` with ``freeze_part_detector``:
             a loss (e.g. ``PartDetectorDistillLoss``) between the RPN outputs on the backbone
             being trained and on the frozen copy (see above). Defaults to None.
