@@ -346,6 +346,20 @@ def test_codetected_ccl_sends_no_gradient_to_a_missed_part():
     assert feats.grad[1, :3].abs().sum() > 0 and feats.grad[0, 3:6].abs().sum() > 0
 
 
+def reference_sets(feats, layout, coarse):
+    """Per positive set with a negative: its members, every sample's squared distance to its
+    centre, and whether its nearest negative n* has the set's coarse label (plain loops)."""
+    for label in sorted(set(layout)):
+        members = [i for i, y in enumerate(layout) if y == label]
+        others = [i for i, y in enumerate(layout) if y != label]
+        if len(members) < 2 or not others:
+            continue
+        centre = feats[members].mean(0)
+        dist = {n: float(((feats[n] - centre)**2).sum()) for n in range(len(layout))}
+        nearest = min(others, key=dist.get)
+        yield members, dist, nearest, bool(coarse[nearest] == coarse[members[0]])
+
+
 @pytest.mark.parametrize('layout', LAYOUTS)
 def test_zero_distance_value_matches_a_set_loop(layout):
     gen = torch.Generator().manual_seed(len(layout) + 1)
@@ -353,16 +367,9 @@ def test_zero_distance_value_matches_a_set_loop(layout):
     labels = torch.tensor(layout)
     coarse = labels // 2
     margin, hard_margin = 0.7, 2.5
-    expected = []  # 1/2 * |S| * (margin + hard_margin * [n* of the set's model])
-    for label in sorted(set(layout)):
-        members = [i for i, y in enumerate(layout) if y == label]
-        others = [i for i, y in enumerate(layout) if y != label]
-        if len(members) < 2 or not others:
-            continue
-        centre = feats[members].mean(0)
-        nearest = min(others, key=lambda n: float(((feats[n] - centre)**2).sum()))
-        same = int(coarse[nearest] == coarse[members[0]])
-        expected.append(0.5 * len(members) * (margin + hard_margin * same))
+    # 1/2 * |S| * (margin + hard_margin * [n* of the set's model])
+    expected = [0.5 * len(members) * (margin + hard_margin * same)
+                for members, _, _, same in reference_sets(feats, layout, coarse)]
     got = coupled_cluster_zero_distance_value(feats, labels, margin, coarse, hard_margin)
     assert float(got) == pytest.approx(sum(expected) / len(expected), abs=1e-12)
     plain = coupled_cluster_zero_distance_value(feats, labels, margin)
@@ -390,15 +397,8 @@ def test_active_share_matches_a_member_loop(layout):
     coarse = labels // 2
     for margin, hard_margin in ((0.5, 1.5), (3.0, 0.0), (40.0, 0.0)):
         active = []  # per member: |f_i - c|^2 + margin - g > 0
-        for label in sorted(set(layout)):
-            members = [i for i, y in enumerate(layout) if y == label]
-            others = [i for i, y in enumerate(layout) if y != label]
-            if len(members) < 2 or not others:
-                continue
-            centre = feats[members].mean(0)
-            dist = {n: float(((feats[n] - centre)**2).sum()) for n in range(len(layout))}
-            nearest = min(others, key=dist.get)
-            g = dist[nearest] - hard_margin * int(coarse[nearest] == coarse[members[0]])
+        for members, dist, nearest, same in reference_sets(feats, layout, coarse):
+            g = dist[nearest] - hard_margin * same
             active += [dist[i] + margin - g > 0 for i in members]
         got = coupled_cluster_active_share(feats, labels, margin, coarse, hard_margin)
         assert float(got) == pytest.approx(sum(active) / len(active), abs=1e-12)
