@@ -47,7 +47,11 @@ def main() -> None:
     for name, r in results.items():
         print(f'{name:<14}{r["pairs"]:>7}{r["histogram_auc"]:>10.3f}{r["histogram_acc"]:>10.3f}'
               f'{r["oracle_auc"]:>12.3f}{r["oracle_acc"]:>12.3f}')
-    print(json.dumps(dict(benchmark='synthcars_difficulty', seed=args.seed,
+    seed = args.seed
+    if args.root:  # an existing dataset: the seed it was generated with, not --seed
+        with open(os.path.join(args.root, 'synthcars_meta.json')) as f:
+            seed = json.load(f).get('seed')
+    print(json.dumps(dict(benchmark='synthcars_difficulty', seed=seed, root=args.root,
                           preset=None if args.root else args.preset,
                           results={k: {m: round(v, 4) for m, v in r.items()}
                                    for k, r in results.items()})))
