@@ -6,8 +6,7 @@ from mmdet.registry import MODELS
 
 import eianet_mm  # noqa: F401  (registration)
 from eianet_mm.models.losses import (CoupledClusterLoss, ModifiedCoupledClusterLoss,
-                                     coupled_cluster_active_share, coupled_cluster_loss,
-                                     coupled_cluster_zero_distance_value,
+                                     coupled_cluster_diagnostics, coupled_cluster_loss,
                                      nearest_negative_same_coarse_share)
 
 
@@ -370,10 +369,14 @@ def test_zero_distance_value_matches_a_set_loop(layout):
     # 1/2 * |S| * (margin + hard_margin * [n* of the set's model])
     expected = [0.5 * len(members) * (margin + hard_margin * same)
                 for members, _, _, same in reference_sets(feats, layout, coarse)]
-    got = coupled_cluster_zero_distance_value(feats, labels, margin, coarse, hard_margin)
-    assert float(got) == pytest.approx(sum(expected) / len(expected), abs=1e-12)
-    plain = coupled_cluster_zero_distance_value(feats, labels, margin)
-    assert float(plain) == pytest.approx(
+    got = coupled_cluster_diagnostics(feats, labels, margin, coarse, hard_margin)
+    assert float(got['zero_distance_value']) == pytest.approx(sum(expected) / len(expected),
+                                                              abs=1e-12)
+    assert torch.equal(got['same_coarse_share'],
+                       nearest_negative_same_coarse_share(feats, labels, coarse))
+    plain = coupled_cluster_diagnostics(feats, labels, margin)
+    assert 'same_coarse_share' not in plain
+    assert float(plain['zero_distance_value']) == pytest.approx(
         sum(0.5 * layout.count(y) * margin for y in set(layout) if layout.count(y) > 1)
         / sum(1 for y in set(layout) if layout.count(y) > 1), abs=1e-12)
 
@@ -383,10 +386,13 @@ def test_zero_distance_value_is_the_loss_of_a_collapsed_embedding():
     coarse = torch.tensor([0, 0, 0, 0, 0, 1, 1])
     feats = torch.ones(7, 4, dtype=torch.float64)
     for kwargs in (dict(), dict(coarse_labels=coarse, hard_margin=3.0)):
-        value = coupled_cluster_zero_distance_value(feats, labels, 1.5, **kwargs)
+        value = coupled_cluster_diagnostics(feats, labels, 1.5, **kwargs)['zero_distance_value']
         assert value == coupled_cluster_loss(feats, labels, 1.5, **kwargs)
-    # no positive set: zero, as the loss
-    assert float(coupled_cluster_zero_distance_value(feats[:3], torch.tensor([0, 1, 2]))) == 0
+    # no positive set: zeros, as the loss
+    empty = coupled_cluster_diagnostics(feats[:3], torch.tensor([0, 1, 2]),
+                                        coarse_labels=coarse[:3])
+    assert set(empty) == {'active_share', 'zero_distance_value', 'same_coarse_share'}
+    assert all(float(v) == 0 for v in empty.values())
 
 
 @pytest.mark.parametrize('layout', LAYOUTS)
@@ -400,10 +406,10 @@ def test_active_share_matches_a_member_loop(layout):
         for members, dist, nearest, same in reference_sets(feats, layout, coarse):
             g = dist[nearest] - hard_margin * same
             active += [dist[i] + margin - g > 0 for i in members]
-        got = coupled_cluster_active_share(feats, labels, margin, coarse, hard_margin)
-        assert float(got) == pytest.approx(sum(active) / len(active), abs=1e-12)
+        got = coupled_cluster_diagnostics(feats, labels, margin, coarse, hard_margin)
+        assert float(got['active_share']) == pytest.approx(sum(active) / len(active), abs=1e-12)
     # a margin above every distance gap: every hinge is active
-    assert float(coupled_cluster_active_share(feats, labels, 1e6)) == 1.0
+    assert float(coupled_cluster_diagnostics(feats, labels, 1e6)['active_share']) == 1.0
 
 
 def test_with_every_hinge_active_the_margins_do_not_change_the_gradient():
@@ -413,7 +419,8 @@ def test_with_every_hinge_active_the_margins_do_not_change_the_gradient():
     grads = []
     for margin, hard_margin in ((50.0, 0.0), (60.0, 5.0)):
         x = feats.clone().requires_grad_(True)
-        assert float(coupled_cluster_active_share(x, labels, margin, coarse, hard_margin)) == 1
+        diagnostics = coupled_cluster_diagnostics(x, labels, margin, coarse, hard_margin)
+        assert float(diagnostics['active_share']) == 1
         coupled_cluster_loss(x, labels, margin, coarse_labels=coarse,
                              hard_margin=hard_margin).backward()
         grads.append(x.grad)

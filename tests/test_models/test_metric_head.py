@@ -6,7 +6,7 @@ from mmengine.structures import InstanceData
 
 from eianet_mm.models.heads import MetricHead
 from eianet_mm.models.losses import (CoupledClusterLoss, EnforcedIntraClassAlignmentLoss,
-                                     ModifiedCoupledClusterLoss, coupled_cluster_active_share,
+                                     ModifiedCoupledClusterLoss, coupled_cluster_diagnostics,
                                      part_alignment_ratio)
 from mmdet.structures import DetDataSample
 
@@ -96,7 +96,7 @@ def test_each_loss_is_its_loss_on_its_branch():
         float(losses['loss_embed']) / collapsed)
     assert torch.equal(losses['align_ratio'], part_alignment_ratio(part_feats, valid, labels))
     assert torch.equal(losses['embed_active_share'],
-                       coupled_cluster_active_share(emb, labels, 2.0, coarse, 3.0))
+                       coupled_cluster_diagnostics(emb, labels, 2.0, coarse, 3.0)['active_share'])
     diagnostics = {'part_detected', 'embed_same_model_share', 'embed_collapse_ratio',
                    'embed_active_share', 'align_ratio'}
     assert {k for k in losses if 'loss' not in k} == diagnostics  # not summed into the loss

@@ -13,8 +13,8 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.utils import OptConfigType, OptMultiConfig
 
-from ..losses import (coupled_cluster_active_share, coupled_cluster_zero_distance_value,
-                      nearest_negative_same_coarse_share, part_alignment_ratio)
+from ..losses import (coupled_cluster_diagnostics, nearest_negative_same_coarse_share,
+                      part_alignment_ratio)
 
 #: Losses on an embedding (called with ``(feats, labels)`` or ``(feats, labels, coarse)``).
 EMBEDDING_LOSSES = ('loss_rmac', 'loss_global', 'loss_embed')
@@ -57,10 +57,9 @@ class MetricHead(BaseModule):
     dict also holds diagnostics (logged, not summed into the loss): ``part_detected``
     (fraction of detected parts); with a CCL / MCCL ``loss_embed``, ``embed_active_share``
     (the share of members whose hinge is active,
-    :func:`~eianet_mm.models.losses.coupled_cluster_active_share`: at 1 the margins do not
+    :func:`~eianet_mm.models.losses.coupled_cluster_diagnostics`: at 1 the margins do not
     change the gradient) and ``embed_collapse_ratio`` (the loss over its value at zero
-    distances with the same nearest negatives,
-    :func:`~eianet_mm.models.losses.coupled_cluster_zero_distance_value`: 1 for a collapsed
+    distances with the same nearest negatives: 1 for a collapsed
     embedding, 0 once every margin is met); when ``loss_embed`` takes coarse labels (MCCL),
     ``embed_same_model_share`` (the share of positive sets whose nearest negative is the
     same model: MCCL adds its hard margin there, so MCCL rises with this share); with
@@ -225,19 +224,22 @@ class MetricHead(BaseModule):
         the class docstring."""
         out: Dict[str, Tensor] = {}
         distance = getattr(self.loss_embed, 'distance', 'euclidean')
-        takes_coarse = self._takes_coarse['loss_embed']
-        if takes_coarse:
-            out['embed_same_model_share'] = nearest_negative_same_coarse_share(
-                embedding, labels, coarse, distance)
+        coarse = coarse if self._takes_coarse['loss_embed'] else None
         if hasattr(self.loss_embed, 'margin'):
-            margins = (self.loss_embed.margin, coarse if takes_coarse else None,
-                       getattr(self.loss_embed, 'hard_margin', 0.0), distance)
-            out['embed_active_share'] = coupled_cluster_active_share(embedding, labels, *margins)
-            collapsed = coupled_cluster_zero_distance_value(embedding, labels, *margins)
-            collapsed = collapsed * getattr(self.loss_embed, 'loss_weight', 1.0)
+            diagnostics = coupled_cluster_diagnostics(
+                embedding, labels, self.loss_embed.margin, coarse,
+                getattr(self.loss_embed, 'hard_margin', 0.0), distance)
+            out['embed_active_share'] = diagnostics['active_share']
+            collapsed = diagnostics['zero_distance_value'] * getattr(
+                self.loss_embed, 'loss_weight', 1.0)
             ratio = loss.detach() / collapsed.clamp(min=torch.finfo(collapsed.dtype).tiny)
             out['embed_collapse_ratio'] = torch.where(collapsed > 0, ratio,
                                                       torch.zeros_like(ratio))
+            if coarse is not None:
+                out['embed_same_model_share'] = diagnostics['same_coarse_share']
+        elif coarse is not None:  # a coarse-label loss without a margin
+            out['embed_same_model_share'] = nearest_negative_same_coarse_share(
+                embedding, labels, coarse, distance)
         return out
 
     def loss_by_feat(self, part_feats: Optional[Tensor], part_valid: Optional[Tensor],

@@ -1,7 +1,6 @@
 """Losses of EIA-Net, registered into mmdet's MODELS."""
-from .coupled_cluster_loss import (CoupledClusterLoss, coupled_cluster_active_share,
-                                   coupled_cluster_loss, coupled_cluster_zero_distance_value,
-                                   nearest_negative_same_coarse_share)
+from .coupled_cluster_loss import (CoupledClusterLoss, coupled_cluster_diagnostics,
+                                   coupled_cluster_loss, nearest_negative_same_coarse_share)
 from .enforced_intra_class_alignment_loss import (EnforcedIntraClassAlignmentLoss,
                                                   enforced_intra_class_alignment_loss,
                                                   part_alignment_ratio)
@@ -10,7 +9,7 @@ from .part_detector_distill_loss import PartDetectorDistillLoss, part_detector_d
 
 __all__ = [
     'CoupledClusterLoss', 'EnforcedIntraClassAlignmentLoss', 'ModifiedCoupledClusterLoss',
-    'PartDetectorDistillLoss', 'coupled_cluster_active_share', 'coupled_cluster_loss',
-    'coupled_cluster_zero_distance_value', 'enforced_intra_class_alignment_loss',
+    'PartDetectorDistillLoss', 'coupled_cluster_diagnostics', 'coupled_cluster_loss',
+    'enforced_intra_class_alignment_loss',
     'nearest_negative_same_coarse_share', 'part_alignment_ratio', 'part_detector_distill_loss'
 ]

@@ -1,7 +1,7 @@
 """Coupled cluster loss (CCL, Liu et al. 2016 "Deep Relative Distance Learning"), the
 vehicle-level loss of EIA-Net (eq. 4 of the paper), with the hard-negative margin of the
 modified CCL (eq. 5-6) as an option of the same function."""
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -11,8 +11,7 @@ from mmdet.registry import MODELS
 from ...evaluation.functional.distance import CoDetectedLayout, codetected_layout
 
 __all__ = [
-    'check_loss_distance', 'coupled_cluster_active_share', 'coupled_cluster_loss',
-    'coupled_cluster_zero_distance_value',
+    'check_loss_distance', 'coupled_cluster_diagnostics', 'coupled_cluster_loss',
     'nearest_negative_same_coarse_share', 'CoupledClusterLoss'
 ]
 
@@ -83,7 +82,7 @@ def coupled_cluster_loss(feats: Tensor,
                              distance)
     if terms is None:
         return feats.sum() * 0
-    member, argument = terms
+    member, argument, _ = terms
     hinge = 0.5 * torch.relu(argument)
     per_set = torch.where(member, hinge, torch.zeros_like(hinge)).sum(dim=1)
     return per_set.mean()
@@ -91,10 +90,11 @@ def coupled_cluster_loss(feats: Tensor,
 
 def _hinge_arguments(feats: Tensor, labels: Tensor, margin: float, detach_center: bool,
                      coarse_labels: Optional[Tensor], hard_margin: float,
-                     distance: str) -> Optional[Tuple[Tensor, Tensor]]:
-    """``member [S, B]`` and the hinge arguments ``|f_b - c_s|^2 + margin - g_s``
-    ``[S, B]`` of :func:`coupled_cluster_loss` (read at the members); None without a positive
-    set that has a negative."""
+                     distance: str) -> Optional[Tuple[Tensor, Tensor, Tensor]]:
+    """``member [S, B]``, the hinge arguments ``|f_b - c_s|^2 + margin - g_s`` ``[S, B]``
+    of :func:`coupled_cluster_loss` (read at the members) and ``same_model [S]`` (n* has the
+    set's coarse label; all False without ``coarse_labels``); None without a positive set
+    that has a negative."""
     _check_labels(feats, labels)
     if coarse_labels is not None:
         _check_labels(feats, coarse_labels, 'coarse_labels')
@@ -103,25 +103,33 @@ def _hinge_arguments(feats: Tensor, labels: Tensor, margin: float, detach_center
         return None
     member, dist, nearest = sets
     neg_term = dist.gather(1, nearest)  # [S, 1]
+    same_model = torch.zeros(member.size(0), dtype=torch.bool, device=member.device)
     if coarse_labels is not None:
         same_model = _nearest_is_same_coarse(coarse_labels, member, nearest)
         neg_term = neg_term - (same_model.to(dist.dtype) * hard_margin)[:, None]
-    return member, dist + margin - neg_term
+    return member, dist + margin - neg_term, same_model
 
 
-def coupled_cluster_active_share(feats: Tensor,
-                                 labels: Tensor,
-                                 margin: float = 1.0,
-                                 coarse_labels: Optional[Tensor] = None,
-                                 hard_margin: float = 0.0,
-                                 distance: str = 'euclidean') -> Tensor:
-    """The share of the positive sets' members whose hinge in :func:`coupled_cluster_loss`
-    is active (``|f_i - c|^2 + margin - g > 0``). A diagnostic (no gradient); 0 without a
-    positive set or a negative.
+def coupled_cluster_diagnostics(feats: Tensor,
+                                labels: Tensor,
+                                margin: float = 1.0,
+                                coarse_labels: Optional[Tensor] = None,
+                                hard_margin: float = 0.0,
+                                distance: str = 'euclidean') -> Dict[str, Tensor]:
+    """What a :func:`coupled_cluster_loss` value means, from the same positive sets and
+    nearest negatives n* (one pass; no gradient; zeros without a positive set or a negative):
 
-    At 1 the loss is linear in the distances (the sum of ``1/2 * (|f_i - c|^2 - g)`` plus a
-    constant): the margins, and MCCL's hard margin with them, then change its value only, not
-    its gradient.
+    - ``active_share``: the share of the sets' members whose hinge is active
+      (``|f_i - c|^2 + margin - g > 0``). At 1 the loss is linear in the distances (the sum
+      of ``1/2 * (|f_i - c|^2 - g)`` plus a constant): the margins, and MCCL's hard margin
+      with them, change its value only, not its gradient.
+    - ``zero_distance_value``: the loss if every distance were zero, the mean over the sets
+      of ``1/2 * |S| * (margin + hard_margin * [n* has the set's coarse label])``: the loss of
+      a collapsed embedding. The loss over this value is 1 there and 0 once every margin is
+      met; with ``coarse_labels`` (MCCL) the value grows with the sets whose n* is the same
+      model, so the loss itself can rise while that ratio falls.
+    - ``same_coarse_share`` (with ``coarse_labels``): the share of the sets whose n* has the
+      set's coarse label, as :func:`nearest_negative_same_coarse_share`.
 
     Args:
         feats (Tensor): Embeddings, ``[B, D]``.
@@ -133,15 +141,22 @@ def coupled_cluster_active_share(feats: Tensor,
         distance (str): As in :func:`coupled_cluster_loss`. Defaults to 'euclidean'.
 
     Returns:
-        Tensor: Scalar share in [0, 1], in the dtype of ``feats``.
+        dict[str, Tensor]: Scalars in the dtype of ``feats``.
     """
     with torch.no_grad():
         terms = _hinge_arguments(feats.detach(), labels, margin, True, coarse_labels,
                                  hard_margin, distance)
+        names = ('active_share', 'zero_distance_value') + (
+            () if coarse_labels is None else ('same_coarse_share', ))
         if terms is None:
-            return feats.new_zeros(())
-        member, argument = terms
-        return (argument[member] > 0).to(feats.dtype).mean()
+            return {name: feats.new_zeros(()) for name in names}
+        member, argument, same_model = terms
+        same_model = same_model.to(feats.dtype)
+        set_margin = margin + hard_margin * same_model
+        values = ((argument[member] > 0).to(feats.dtype).mean(),
+                  (0.5 * member.sum(dim=1).to(feats.dtype) * set_margin).mean(),
+                  same_model.mean())
+        return dict(zip(names, values))
 
 
 def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor, coarse_labels: Tensor,
@@ -171,50 +186,6 @@ def nearest_negative_same_coarse_share(feats: Tensor, labels: Tensor, coarse_lab
             return feats.new_zeros(())
         member, _, nearest = sets
         return _nearest_is_same_coarse(coarse_labels, member, nearest).to(feats.dtype).mean()
-
-
-def coupled_cluster_zero_distance_value(feats: Tensor,
-                                        labels: Tensor,
-                                        margin: float = 1.0,
-                                        coarse_labels: Optional[Tensor] = None,
-                                        hard_margin: float = 0.0,
-                                        distance: str = 'euclidean') -> Tensor:
-    """What :func:`coupled_cluster_loss` would be if every distance were zero, with the
-    positive sets and nearest negatives n* it finds on ``feats``: the mean over the sets of
-    ``1/2 * |S| * (margin + hard_margin * [n* has the set's coarse label])``. A diagnostic
-    (no gradient); 0 without a positive set or a negative.
-
-    A collapsed embedding (every sample alike) has this loss. The loss divided by this value
-    is 1 there and 0 once every margin is met; with ``coarse_labels`` (MCCL) the value grows
-    with the sets whose nearest negative is the same model, so the loss itself can rise while
-    that ratio falls.
-
-    Args:
-        feats (Tensor): Embeddings, ``[B, D]``.
-        labels (Tensor): Integer class of each sample, ``[B]``.
-        margin (float): The margin alpha. Defaults to 1.0.
-        coarse_labels (Tensor, optional): As in :func:`coupled_cluster_loss`. Defaults to
-            None (plain CCL).
-        hard_margin (float): The extra margin beta (with ``coarse_labels``). Defaults to 0.0.
-        distance (str): As in :func:`coupled_cluster_loss`. Defaults to 'euclidean'.
-
-    Returns:
-        Tensor: Scalar, in the dtype of ``feats``.
-    """
-    _check_labels(feats, labels)
-    if coarse_labels is not None:
-        _check_labels(feats, coarse_labels, 'coarse_labels')
-    with torch.no_grad():
-        sets = _positive_sets(feats.detach(), labels, True, _loss_layout(distance, feats))
-        if sets is None:
-            return feats.new_zeros(())
-        member, _, nearest = sets
-        per_set = torch.full((member.size(0), ), float(margin), dtype=feats.dtype,
-                             device=feats.device)
-        if coarse_labels is not None:
-            same_model = _nearest_is_same_coarse(coarse_labels, member, nearest)
-            per_set = per_set + same_model.to(feats.dtype) * hard_margin
-        return (0.5 * member.sum(dim=1).to(feats.dtype) * per_set).mean()
 
 
 def check_loss_distance(distance: str) -> str:
