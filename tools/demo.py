@@ -4,6 +4,7 @@ baselines, evaluate, and write a report (results.json, report.md, plots) to the 
 Examples:
     python tools/demo.py --seed 7                       # what `make demo SEED=7` runs
     python tools/demo.py --seed 7 --full-table          # every row of the paper's ablation table
+    python tools/demo.py --seed 8 --train-seed 1008     # seed 8's data, other training runs
     python tools/demo.py --methods plain_drdl eianet    # a subset
 """
 import argparse
@@ -17,6 +18,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--seed', type=int, default=7, help='seed of the generated data and '
                         'of the training runs (default: 7)')
+    parser.add_argument('--train-seed', type=int,
+                        help='seed of the training runs only, to repeat the comparison on the '
+                        'same data with other initialisations and batches (default: --seed)')
     parser.add_argument('--work-dir', help='output folder (default: work_dirs/demo_seed<SEED>)')
     parser.add_argument('--data-root', help='where SynthCars is generated (default: '
                         'data/synthcars_seed<SEED>)')
@@ -36,9 +40,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     methods = [m.key for m in METHODS] if args.full_table else (args.methods or DEMO_METHODS)
-    job = MainJob(seed=args.seed, work_dir=args.work_dir or f'work_dirs/demo_seed{args.seed}',
+    default_dir = f'work_dirs/demo_seed{args.seed}' + (
+        '' if args.train_seed in (None, args.seed) else f'_train{args.train_seed}')
+    job = MainJob(seed=args.seed, work_dir=args.work_dir or default_dir,
                   data_root=args.data_root, methods=methods, preset=args.preset,
-                  max_iters=args.max_iters)
+                  max_iters=args.max_iters, train_seed=args.train_seed)
     job.run()
 
 

@@ -157,7 +157,8 @@ class MainJob:
     """Train and evaluate the chosen methods on one SynthCars seed, then write the report.
 
     Args:
-        seed (int): Seed of the generated data (and of the training runs).
+        seed (int): Seed of the generated data (and of the training runs unless
+            ``train_seed`` is given).
         work_dir (str): Where every run, ``results.json``, ``report.md`` and the plots go.
         data_root (str, optional): Where SynthCars is generated. Defaults to
             ``data/synthcars_seed<seed>``.
@@ -170,6 +171,9 @@ class MainJob:
             with their schedules stretched to it (:func:`set_max_iters`): small for a smoke
             run, larger for a longer one. Defaults to None (the configs' lengths).
         log (Callable): Progress printer. Defaults to ``print``.
+        train_seed (int, optional): Seed of the training runs (``randomness.seed``), to
+            repeat a comparison on the same data with other initialisations and batches.
+            Defaults to None (``seed``).
     """
 
     def __init__(self,
@@ -180,7 +184,8 @@ class MainJob:
                  preset: str = 'demo',
                  cfg_options: Optional[dict] = None,
                  max_iters: Optional[int] = None,
-                 log: Callable[[str], None] = print) -> None:
+                 log: Callable[[str], None] = print,
+                 train_seed: Optional[int] = None) -> None:
         unknown = [m for m in methods if m not in METHODS_BY_KEY]
         if unknown:
             raise ValueError(f'unknown methods {unknown}; choose from {list(METHODS_BY_KEY)}')
@@ -191,7 +196,12 @@ class MainJob:
         self.preset = preset
         self.cfg_options = dict(cfg_options or {})
         self.max_iters = max_iters
-        self.cfg_options.setdefault('randomness.seed', seed)
+        if train_seed is not None and self.cfg_options.get('randomness.seed',
+                                                            train_seed) != train_seed:
+            raise ValueError(f'train_seed {train_seed} and cfg_options randomness.seed '
+                             f'{self.cfg_options["randomness.seed"]} disagree; give one')
+        self.cfg_options.setdefault('randomness.seed', seed if train_seed is None else train_seed)
+        self.train_seed: int = self.cfg_options['randomness.seed']
         self.log = log
         self.timing: Dict[str, float] = {}
         self._checkpoints: Dict[str, str] = {}
@@ -269,7 +279,7 @@ class MainJob:
         self._banner('stage 1: part RPN on the part boxes')
         part_ckpt = self._train(PART_RPN_CONFIG, 'part_rpn')
 
-        results = dict(seed=self.seed, data_root=self.data_root, preset=self.preset,
+        results = dict(seed=self.seed, train_seed=self.train_seed, data_root=self.data_root, preset=self.preset,
                        data=dict(counts=meta.get('counts'), part_names=meta.get('part_names')),
                        methods={}, reid={}, timing_s=self.timing)
         curves: Dict[str, Dict[str, dict]] = {}

@@ -7,7 +7,8 @@ import pytest
 from eianet_mm.experiments import MainJob
 from tools import learning_check as learning_check_tool
 from eianet_mm.datasets.synthcars import SynthCarsConfig
-from eianet_mm.experiments.main_job import ensure_synthcars
+from eianet_mm.experiments.main_job import PART_RPN_CONFIG, ensure_synthcars
+from eianet_mm.experiments.report import write_report
 
 
 @pytest.fixture(scope='module')
@@ -30,6 +31,7 @@ def test_results_json_holds_every_number(job_results):
     with open(root / 'work' / 'results.json') as f:
         assert json.load(f) == json.loads(json.dumps(results))
     assert set(results['methods']) == {'fc_jb', 'plain_drdl', 'eianet'}
+    assert results['seed'] == results['train_seed'] == 1
     for method in results['methods'].values():
         assert set(method['verification']) == {f'{level}_{difficulty}'
                                                for level in ('model', 'year')
@@ -46,6 +48,7 @@ def test_report_and_pictures_are_written(job_results):
     work = root / 'work'
     report = (work / 'report.md').read_text()
     assert 'Year-level verification' in report and 'Plain DRDL' in report
+    assert report.startswith('# EIA-Net on SynthCars (seed 1)\n')
     for name in ('roc_curves.png', 'ranking_lists.png', 'part_detections.png'):
         with open(work / name, 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
@@ -117,3 +120,16 @@ def test_data_written_before_a_new_generator_field_is_still_recognised(tmp_path)
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown methods \\['nope'\\]"):
         MainJob(seed=0, work_dir='unused', methods=('nope', ))
+
+
+def test_train_seed_seeds_the_training_runs_only(job_results, tmp_path):
+    job = MainJob(seed=8, work_dir=str(tmp_path), train_seed=1008)
+    assert (job.seed, job.train_seed, job.data_root) == (8, 1008, 'data/synthcars_seed8')
+    assert job._config(PART_RPN_CONFIG, 'part_rpn').randomness.seed == 1008
+    assert MainJob(seed=8, work_dir=str(tmp_path)).train_seed == 8
+    with pytest.raises(ValueError, match='train_seed 5 and cfg_options randomness.seed 6 '
+                       'disagree'):
+        MainJob(seed=8, work_dir='unused', train_seed=5, cfg_options={'randomness.seed': 6})
+    results, _, _ = job_results
+    report = write_report(str(tmp_path / 'report.md'), dict(results, seed=8, train_seed=1008))
+    assert open(report).read().startswith('# EIA-Net on SynthCars (data seed 8, training seed 1008)\n')
