@@ -12,6 +12,6 @@ model = dict(
         loss_embed=dict(type='CoupledClusterLoss', margin=_base_.ccl_margin, loss_weight=1.0,
                         distance=_base_.part_distance),
         loss_align=dict(type='EnforcedIntraClassAlignmentLoss', loss_weight=1.0),
-        loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0),  # as the full EIA-Net
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=2.0),  # as the full EIA-Net
         num_classes=_base_.num_train_classes,
         cls_per_branch=True))
