@@ -24,7 +24,8 @@ def embeddings(num: int, seed: int = 0, global_dims: int = GLOBAL_DIMS) -> torch
 
 def reference(a: torch.Tensor, b: torch.Tensor, global_dims: int = GLOBAL_DIMS) -> float:
     """Mean over co-detected parts of |a_j - b_j|^2 (unit vectors), plus the unit global
-    vectors' squared distance, halved; 2 for the parts when none is co-detected."""
+    vectors' squared distance, halved; the global term alone when no part is co-detected
+    (2 without a global branch)."""
     terms = []
     for j in range(NUM_PARTS):
         x = a[j * PART_DIMS:(j + 1) * PART_DIMS]
@@ -35,7 +36,8 @@ def reference(a: torch.Tensor, b: torch.Tensor, global_dims: int = GLOBAL_DIMS) 
     if global_dims == 0:
         return part_term
     ga, gb = a[NUM_PARTS * PART_DIMS:], b[NUM_PARTS * PART_DIMS:]
-    return (part_term + float(((ga / ga.norm() - gb / gb.norm())**2).sum())) / 2
+    global_term = float(((ga / ga.norm() - gb / gb.norm())**2).sum())
+    return (part_term + global_term) / 2 if terms else global_term
 
 
 @pytest.mark.parametrize('global_dims', [GLOBAL_DIMS, 0])
@@ -48,6 +50,22 @@ def test_matches_a_per_pair_loop(global_dims):
                             dtype=torch.float64)
     torch.testing.assert_close(dist, expected, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(paired_distance(x, y[:7], METRIC), expected.diagonal())
+
+
+def test_a_pair_without_a_common_part_is_scored_by_the_global_vectors():
+    x = embeddings(2, seed=6)
+    x[0, :PART_DIMS] = 1.0
+    x[0, PART_DIMS:NUM_PARTS * PART_DIMS] = 0  # only part 0 seen
+    x[1, :PART_DIMS] = 0
+    x[1, PART_DIMS:2 * PART_DIMS] = 1.0  # only part 1 seen
+    x[1, NUM_PARTS * PART_DIMS:] = 4 * x[0, NUM_PARTS * PART_DIMS:]  # same global direction
+    assert float(paired_distance(x[:1], x[1:], METRIC)[0]) == pytest.approx(0.0, abs=1e-12)
+    x[1, NUM_PARTS * PART_DIMS:] *= -1  # opposite global direction: |a - b|^2 = 4
+    assert float(paired_distance(x[:1], x[1:], METRIC)[0]) == pytest.approx(4.0)
+    assert float(pairwise_distance(x[:1], x[1:], METRIC)[0, 0]) == pytest.approx(4.0)
+    # without a global branch no common part means unit vectors at a right angle
+    parts_only = x[:, :NUM_PARTS * PART_DIMS]
+    assert float(paired_distance(parts_only[:1], parts_only[1:], METRIC)[0]) == 2.0
 
 
 def test_a_part_seen_in_one_image_only_does_not_count():

@@ -261,7 +261,8 @@ def reference_codetected_ccl(feats, labels, margin, num_parts, part_dims, coarse
         part_term = sum(terms) / len(terms) if terms else torch.tensor(2.0, dtype=f.dtype)
         if f.numel() == split:
             return part_term
-        return (part_term + ((unit(f[split:]) - centre_global)**2).sum()) / 2
+        global_term = ((unit(f[split:]) - centre_global)**2).sum()
+        return (part_term + global_term) / 2 if terms else global_term
 
     labels = labels.tolist()
     set_losses = []
@@ -295,7 +296,7 @@ def test_codetected_ccl_and_mccl_match_reference(global_dims):
                        dtype=torch.float64)
     parts = feats[:, :num_parts * part_dims].view(len(layout), num_parts, part_dims)
     parts[torch.rand(len(layout), num_parts, generator=gen) < 0.4] = 0  # missed parts
-    parts[3] = 0  # a sample with no part: its part term is 2
+    parts[3] = 0  # a sample with no part: the global term alone (2 without one)
     feats.requires_grad_(True)
     labels = torch.tensor(layout)
     coarse = torch.tensor([0, 0, 0, 0, 0, 1, 1, 1])

@@ -106,9 +106,11 @@ def prepare_features(feats: Tensor, metric: str) -> Tensor:
     missed part. The prepared row is ``[unit part vectors (zero when missed) (N*K), unit
     global vector (C), detected flags (N)]``, and the distance of two rows (not in the
     paper, whose losses "only calculate the differences among co-detected key vehicle
-    parts") is the mean over the parts detected in both of ``|a_j - b_j|^2`` (2 when no part
-    is detected in both: unit vectors at a right angle), plus ``|a_g - b_g|^2`` of the unit
-    global vectors, halved when both terms are present. With every part detected in both
+    parts") is the mean over the parts detected in both of ``|a_j - b_j|^2``, plus
+    ``|a_g - b_g|^2`` of the unit global vectors, halved. When no part is detected in both
+    it is the global term alone (without a global branch: 2, unit vectors at a right
+    angle): a pair that shares no part is judged by what it shares, not pushed apart
+    (docs/synthcars_learning.md, section 11). With every part detected in both
     images the part term is the squared Euclidean distance of the concatenated unit part
     vectors divided by N; a part seen in one image only does not count, so the distance does
     not grow with the viewpoint as that of zero-padded vectors does.
@@ -155,7 +157,8 @@ def _codetected_distance(parts_dot: Tensor, common: Tensor,
                             torch.full_like(parts_dot, 2.0))
     if global_dot is None:
         return part_term
-    return (part_term + 2 - 2 * global_dot) / 2
+    global_term = 2 - 2 * global_dot
+    return torch.where(common > 0, (part_term + global_term) / 2, global_term)
 
 
 def squared_norms(feats: Tensor) -> Tensor:

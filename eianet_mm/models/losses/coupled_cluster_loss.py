@@ -54,8 +54,9 @@ def coupled_cluster_loss(feats: Tensor,
     :func:`~eianet_mm.evaluation.functional.distance.prepare_features`: each part vector
     L2-normalised, the centre's part j the mean of the members' unit vectors of part j over
     the members that detected it, the mean over the parts present in both of the squared
-    differences (2 when none is), plus the squared difference of the unit global vectors
-    and their mean, halved.
+    differences, plus the squared difference of the unit global vectors and their mean,
+    halved; the global term alone when no part is present in both (without a global
+    branch: 2).
 
     Reduction: sum over the members of a set, then mean over the positive sets. A batch with
     no positive set, or with no negative at all (one label only), gives a zero that is still
@@ -234,7 +235,7 @@ def _codetected_to_centres(feats: Tensor, member: Tensor, counts: Tensor,
     if unit_global.size(1) == 0:
         return part_term
     global_term = (unit_global[None] - centres_global[:, None]).pow(2).sum(dim=-1)
-    return (part_term + global_term) / 2
+    return torch.where(num_common > 0, (part_term + global_term) / 2, global_term)
 
 
 def _positive_sets(
