@@ -17,7 +17,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--seed', type=int, default=7, help='seed of the generated data and '
-                        'of the training runs (default: 7)')
+                        'of the training runs unless --train-seed (default: 7)')
     parser.add_argument('--train-seed', type=int,
                         help='seed of the training runs only, to repeat the comparison on the '
                         'same data with other initialisations and batches (default: --seed)')

@@ -196,12 +196,12 @@ class MainJob:
         self.preset = preset
         self.cfg_options = dict(cfg_options or {})
         self.max_iters = max_iters
-        if train_seed is not None and self.cfg_options.get('randomness.seed',
-                                                            train_seed) != train_seed:
+        option = self.cfg_options.get('randomness.seed')
+        if None not in (train_seed, option) and train_seed != option:
             raise ValueError(f'train_seed {train_seed} and cfg_options randomness.seed '
-                             f'{self.cfg_options["randomness.seed"]} disagree; give one')
-        self.cfg_options.setdefault('randomness.seed', seed if train_seed is None else train_seed)
-        self.train_seed: int = self.cfg_options['randomness.seed']
+                             f'{option} disagree; give one')
+        self.train_seed: int = next(s for s in (train_seed, option, seed) if s is not None)
+        self.cfg_options['randomness.seed'] = self.train_seed
         self.log = log
         self.timing: Dict[str, float] = {}
         self._checkpoints: Dict[str, str] = {}
@@ -279,7 +279,8 @@ class MainJob:
         self._banner('stage 1: part RPN on the part boxes')
         part_ckpt = self._train(PART_RPN_CONFIG, 'part_rpn')
 
-        results = dict(seed=self.seed, train_seed=self.train_seed, data_root=self.data_root, preset=self.preset,
+        results = dict(seed=self.seed, train_seed=self.train_seed, data_root=self.data_root,
+                       preset=self.preset,
                        data=dict(counts=meta.get('counts'), part_names=meta.get('part_names')),
                        methods={}, reid={}, timing_s=self.timing)
         curves: Dict[str, Dict[str, dict]] = {}

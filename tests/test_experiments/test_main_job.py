@@ -127,9 +127,14 @@ def test_train_seed_seeds_the_training_runs_only(job_results, tmp_path):
     assert (job.seed, job.train_seed, job.data_root) == (8, 1008, 'data/synthcars_seed8')
     assert job._config(PART_RPN_CONFIG, 'part_rpn').randomness.seed == 1008
     assert MainJob(seed=8, work_dir=str(tmp_path)).train_seed == 8
+    assert MainJob(seed=8, work_dir=str(tmp_path), cfg_options={'randomness.seed': 6},
+                   train_seed=6).train_seed == 6
+    assert MainJob(seed=8, work_dir=str(tmp_path),
+                   cfg_options={'randomness.seed': 6}).train_seed == 6
     with pytest.raises(ValueError, match='train_seed 5 and cfg_options randomness.seed 6 '
                        'disagree'):
         MainJob(seed=8, work_dir='unused', train_seed=5, cfg_options={'randomness.seed': 6})
     results, _, _ = job_results
     report = write_report(str(tmp_path / 'report.md'), dict(results, seed=8, train_seed=1008))
-    assert open(report).read().startswith('# EIA-Net on SynthCars (data seed 8, training seed 1008)\n')
+    with open(report) as f:
+        assert f.readline() == '# EIA-Net on SynthCars (data seed 8, training seed 1008)\n'
