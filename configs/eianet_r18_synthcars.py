@@ -48,8 +48,8 @@ model = dict(
     # CNN), so that each branch must separate the classes by itself. The head takes the mean
     # of the branches' losses: weight 2 gives each branch the softmax weight Plain DRDL's
     # network has (1). With weight 1 (each branch 0.5) the year level was lower on four of
-    # five seeds (mean of the year lists 0.583 against 0.606; docs/synthcars_learning.md,
-    # section 11).
+    # five seeds, one run each (mean of the year lists 0.583 against 0.606, within a
+    # run-to-run spread of 0.02-0.04 per list; docs/synthcars_learning.md, section 11).
     metric_head=dict(
         loss_rmac=dict(distance=part_distance),
         loss_embed=dict(distance=part_distance),

@@ -21,7 +21,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--train-seed', type=int,
                         help='seed of the training runs only, to repeat the comparison on the '
                         'same data with other initialisations and batches (default: --seed)')
-    parser.add_argument('--work-dir', help='output folder (default: work_dirs/demo_seed<SEED>)')
+    parser.add_argument('--work-dir', help='output folder (default: work_dirs/demo_seed<SEED>, '
+                        'with _train<TRAIN_SEED> when that differs)')
     parser.add_argument('--data-root', help='where SynthCars is generated (default: '
                         'data/synthcars_seed<SEED>)')
     parser.add_argument('--preset', default='demo', help='SynthCars size preset (default: demo)')

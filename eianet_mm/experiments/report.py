@@ -119,9 +119,9 @@ def describe_counts(counts: dict) -> str:
 
 def write_report(path: str, results: dict) -> str:
     """report.md: settings, the verification tables, re-ID, timings and the pictures."""
-    seeds = (f'seed {results["seed"]}' if results.get('train_seed', results['seed']) ==
-             results['seed'] else
-             f'data seed {results["seed"]}, training seed {results["train_seed"]}')
+    seed, train_seed = results['seed'], results.get('train_seed', results['seed'])
+    seeds = (f'seed {seed}' if train_seed == seed else
+             f'data seed {seed}, training seed {train_seed}')
     lines = [f'# EIA-Net on SynthCars ({seeds})', '',
              f'Data: `{results["data_root"]}` (preset `{results["preset"]}`): '
              f'{describe_counts(results["data"].get("counts") or {})}.', '',
