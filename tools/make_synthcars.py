@@ -56,6 +56,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--year-parts', type=lambda text: tuple(text.split(',')),
                         help='comma-separated parts a new model year may change, from '
                         'head_light, tail_light, logo, wheel, grille (default: from --preset)')
+    parser.add_argument('--year-pairs-any-view', action='store_true',
+                        help='draw year-level pairs from every viewpoint, also pairs that show '
+                        'no common part the years change (default: both images show one)')
     parser.add_argument('--workers', type=int, default=min(4, os.cpu_count() or 1),
                         help='render processes; the output does not depend on it '
                         '(default: min(4, CPUs))')
@@ -76,6 +79,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                  if getattr(args, field) is not None}
     if args.year_parts is not None:
         overrides['year_parts'] = args.year_parts
+    if args.year_pairs_any_view:
+        overrides['year_pairs_show_design'] = False
     try:
         cfg = SynthCarsConfig.from_preset(args.preset, **overrides)
     except ValueError as err:

@@ -69,8 +69,10 @@ SUMMARY_KEYS = ('accuracy', 'accuracy_std', 'auc', 'threshold', 'tpr@fpr1e-2', '
 
 
 #: What the generator did before a ``SynthCarsConfig`` field existed, where that differs from
-#: the field's default (a new year changed 1..max_parts_per_year parts).
-FIELDS_BEFORE_THEY_EXISTED: Dict[str, object] = dict(min_parts_per_year=1)
+#: the field's default (a new year changed 1..max_parts_per_year parts; year-level pairs were
+#: drawn from every viewpoint).
+FIELDS_BEFORE_THEY_EXISTED: Dict[str, object] = dict(min_parts_per_year=1,
+                                                     year_pairs_show_design=False)
 
 
 def ensure_synthcars(data_root: str, seed: int, preset: str = 'demo', workers: int = 2,

@@ -104,6 +104,23 @@ def _verification_table(results: dict, level: str) -> List[str]:
     return lines
 
 
+def _against_plain_drdl(results: dict) -> List[str]:
+    """EIA-Net's accuracy minus Plain DRDL's on every pair list, when both were run."""
+    methods = results['methods']
+    if 'eianet' not in methods or 'plain_drdl' not in methods:
+        return []
+    lines = ['## EIA-Net against Plain DRDL', '',
+             '| level | ' + ' | '.join(f'{d} acc' for d in DIFFICULTIES) + ' | ahead on |',
+             '|---' * (2 + len(DIFFICULTIES)) + '|']
+    for level in ('model', 'year'):
+        diffs = [methods['eianet']['verification'][f'{level}_{d}']['accuracy']
+                 - methods['plain_drdl']['verification'][f'{level}_{d}']['accuracy']
+                 for d in DIFFICULTIES]
+        lines.append(f'| {level} | ' + ' | '.join(f'{x:+.3f}' for x in diffs)
+                     + f' | {sum(x > 0 for x in diffs)} of {len(diffs)} lists |')
+    return lines + ['']
+
+
 def describe_counts(counts: dict) -> str:
     """One sentence of the generated data's sizes (from ``synthcars_meta.json`` counts)."""
     cc, veri = counts.get('compcars', {}), counts.get('veri776', {})
@@ -132,6 +149,7 @@ def write_report(path: str, results: dict) -> str:
                         ('year', 'Year-level verification (same model *and* year = positive; '
                          'negatives are the same model with another year)')):
         lines += [f'## {text}', ''] + _verification_table(results, level) + ['']
+    lines += _against_plain_drdl(results)
     if results.get('reid'):
         r = results['reid']
         lines += ['## Re-ID on SynthCars VeRi-776 (EIA-Net)', '',

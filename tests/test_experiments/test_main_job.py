@@ -115,6 +115,13 @@ def test_data_written_before_a_new_generator_field_is_still_recognised(tmp_path)
     with pytest.raises(RuntimeError, match="other settings than preset 'tiny' now has: "
                        'min_parts_per_year'):
         ensure_synthcars(str(tmp_path), seed=3, preset='tiny', log=lambda s: None)
+    # before year_pairs_show_design existed the year-level pairs came from every viewpoint
+    meta['config']['min_parts_per_year'] = 3
+    del meta['config']['year_pairs_show_design']
+    (tmp_path / 'synthcars_meta.json').write_text(json.dumps(meta))
+    with pytest.raises(RuntimeError, match="other settings than preset 'tiny' now has: "
+                       'year_pairs_show_design'):
+        ensure_synthcars(str(tmp_path), seed=3, preset='tiny', log=lambda s: None)
 
 
 def test_unknown_method_is_refused():
@@ -138,3 +145,19 @@ def test_train_seed_seeds_the_training_runs_only(job_results, tmp_path):
     report = write_report(str(tmp_path / 'report.md'), dict(results, seed=8, train_seed=1008))
     with open(report) as f:
         assert f.readline() == '# EIA-Net on SynthCars (data seed 8, training seed 1008)\n'
+
+
+def test_report_compares_eianet_with_plain_drdl_list_by_list(job_results, tmp_path):
+    results, _, _ = job_results
+    methods = json.loads(json.dumps(results['methods']))
+    for name, plain, eia in (('year_easy', 0.5, 0.625), ('year_medium', 0.6, 0.55),
+                             ('year_hard', 0.5, 0.75)):
+        methods['plain_drdl']['verification'][name]['accuracy'] = plain
+        methods['eianet']['verification'][name]['accuracy'] = eia
+    with open(write_report(str(tmp_path / 'report.md'), dict(results, methods=methods))) as f:
+        report = f.read()
+    assert '## EIA-Net against Plain DRDL' in report
+    assert '| year | +0.125 | -0.050 | +0.250 | 2 of 3 lists |' in report
+    del methods['plain_drdl']
+    with open(write_report(str(tmp_path / 'other.md'), dict(results, methods=methods))) as f:
+        assert 'against Plain DRDL' not in f.read()

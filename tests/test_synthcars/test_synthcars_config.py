@@ -47,6 +47,7 @@ def test_every_preset_is_valid_and_overrides_apply():
     (dict(cameras=1000), 'cameras must be <= 999'),
     (dict(jpeg_quality=0), 'jpeg_quality must be in [1, 100]'),
     (dict(occlusion_prob=1.5), 'occlusion_prob must be in [0, 1]'),
+    (dict(year_pairs_show_design=1), 'year_pairs_show_design must be True or False'),
     (dict(test_images_per_class=1), 'test_images_per_class must be 0 (= images_per_class)'),
 ])
 def test_bad_config_is_refused_with_the_field_named(kwargs, message):

@@ -32,6 +32,8 @@ TREE = [
     'synthcars_meta.json',
 ]
 PAIR_DIR = 'compcars/data/train_test_split/verification'
+#: Viewpoints that draw each year part's design (a face view's wheels are plain tyres).
+DESIGN_VIEWS = {'head_light': {1, 3, 4}, 'tail_light': {2, 3, 5}, 'wheel': {3, 4, 5}}
 
 
 def _hashes(root):
@@ -124,9 +126,17 @@ def test_compcars_labels_and_misc(tiny_root, tiny_cfg):
     assert len(names['make_names']) == tiny_cfg.makes and len(names['model_names']) == n_models
 
 
-def test_verification_split_and_pairs(tiny_root):
+def test_verification_split_and_pairs(tiny_root, tiny_cfg):
     info = _compcars_info(tiny_root)
     meta = _meta(tiny_root)
+    coco = COCO(osp.join(tiny_root, 'parts/annotations/parts_test.json'))
+    boxed = {img['file_name']: {coco.cats[a['category_id']]['name']
+                                for a in coco.imgToAnns[img['id']]}
+             for img in coco.dataset['images']}
+    # the year designs each test image shows (with the tiny preset every year changes all)
+    assert set(tiny_cfg.year_parts) == set(DESIGN_VIEWS) and tiny_cfg.min_parts_per_year == 3
+    shown = {p: {part for part in boxed[p] & set(DESIGN_VIEWS) if info[p][3] in DESIGN_VIEWS[part]}
+             for p in boxed}
     test_models = set(meta['verification']['test_model_ids'])
     train_models = set(meta['verification']['train_model_ids'])
     assert test_models and train_models and not test_models & train_models
@@ -156,6 +166,7 @@ def test_verification_split_and_pairs(tiny_root):
                         assert mk_a == mk_b
                 else:
                     assert m_a == m_b and (y_a == y_b) == (label == '1')
+                    assert shown[a] & shown[b], (a, b)  # the answer is in the pixels
                     if kind == 'easy':
                         assert v_a == v_b
                     if kind == 'hard':

@@ -18,6 +18,11 @@ CLEAN = {  # every part expected in an unoccluded, centred view
     4: {'head_light', 'logo', 'plate', 'wind_glass', 'back_mirror', 'wheel'},
     5: {'tail_light', 'logo', 'plate', 'wind_glass', 'back_mirror', 'wheel'}}
 
+DESIGNS = {  # part designs shown in a clean view: a face view's wheels are plain tyres
+    1: {'head_light', 'logo', 'grille'}, 2: {'tail_light', 'logo'},
+    3: {'head_light', 'tail_light', 'wheel'}, 4: {'head_light', 'logo', 'grille', 'wheel'},
+    5: {'tail_light', 'logo', 'wheel'}}
+
 
 def _scene(cfg, key, **changes):
     return dataclasses.replace(sample_scene(stream(0, 'test', key), cfg), **changes)
@@ -122,6 +127,7 @@ def test_clean_views_box_exactly_the_visible_parts(view):
                            scene, cfg)
         names = [PART_NAMES[label] for label, _ in r.parts]
         assert set(names) == CLEAN[view], (m.geometry.style, names)
+        assert set(r.designs) == DESIGNS[view], (m.geometry.style, r.designs)
         assert names.count('wheel') == 2
         paired = 'head_light' if view in (1, 4) else 'tail_light' if view in (2, 5) else None
         if paired:
@@ -137,7 +143,8 @@ def test_occluded_and_off_image_parts_are_dropped():
     assert len(clean.parts) == 9
     # a wall over the whole vehicle hides every part
     wall = dataclasses.replace(base, occluder=('box', (-0.2, 1.4, 1.2), (90, 90, 90)))
-    assert render_vehicle(m.geometry, m.years[0].variants, marks, wall, cfg).parts == []
+    hidden = render_vehicle(m.geometry, m.years[0].variants, marks, wall, cfg)
+    assert hidden.parts == [] and hidden.designs == ()
     # a wall over the lower half keeps only the upper parts
     low = dataclasses.replace(base, occluder=('box', (-0.2, 1.4, 0.45), (90, 90, 90)))
     kept = {PART_NAMES[label] for label, _ in

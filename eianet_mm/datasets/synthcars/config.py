@@ -73,6 +73,13 @@ class SynthCarsConfig:
             earlier 1..2 of head light, tail light, logo and wheel, the ground-truth crops
             of the head lights separated the years with AUC 0.63 only (0.91 now) and no
             network learned the year level (docs/synthcars_learning.md, sections 6, 7, 10).
+        year_pairs_show_design (bool): Year-level pairs only of images that both show the
+            design of a part in ``year_parts`` (a negative pair: one whose design differs
+            between its two years). False draws them from every viewpoint: a front and a rear
+            view (or a front and a rear-side view) then share no year part, and a third of the
+            year-hard pairs had no answer in the pixels, holding every network and the
+            ground-truth part oracle near chance there (docs/synthcars_learning.md, section
+            12). Defaults to True.
         occlusion_prob (float): Probability of an occluder in front of the vehicle.
             Defaults to 0.1.
         clutter_max (int): Most clutter shapes in a background. Defaults to 2.
@@ -99,6 +106,7 @@ class SynthCarsConfig:
     year_parts: Tuple[str, ...] = ('head_light', 'tail_light', 'wheel')
     min_parts_per_year: int = 3
     max_parts_per_year: int = 3
+    year_pairs_show_design: bool = True
     occlusion_prob: float = 0.1
     clutter_max: int = 2
     min_part_visibility: float = 0.5
@@ -154,6 +162,9 @@ class SynthCarsConfig:
                              'max_parts_per_year of the year_parts, so they need min <= max <= '
                              f'len(year_parts); got {self.min_parts_per_year}, '
                              f'{self.max_parts_per_year}, {len(self.year_parts)}')
+        if not isinstance(self.year_pairs_show_design, bool):
+            raise ValueError('SynthCarsConfig.year_pairs_show_design must be True or False, '
+                             f'got {self.year_pairs_show_design!r}')
         if not 0 <= self.occlusion_prob <= 1:
             raise ValueError(f'SynthCarsConfig.occlusion_prob must be in [0, 1], got '
                              f'{self.occlusion_prob}')

@@ -89,7 +89,7 @@ def _blank(dataset: str, name: str, rel_path: str, model_index: int, year_index:
            is_query: bool = False) -> WrittenImage:
     return WrittenImage(dataset=dataset, name=name, rel_path=rel_path, model_index=model_index,
                         year_index=year_index, vid=vid, cam_id=cam_id, split=split,
-                        is_query=is_query, view=0, parts=(), car_box=(0, 0, 0, 0))
+                        is_query=is_query, view=0, parts=(), car_box=(0, 0, 0, 0), designs=())
 
 
 def plan_images(world: World) -> List[ImageJob]:
@@ -162,8 +162,10 @@ def _init_worker(world: World, jobs: List[ImageJob], out_dir: str) -> None:
     _STATE.update(world=world, jobs=jobs, out_dir=out_dir)
 
 
-def _render_range(span: Tuple[int, int]) -> List[Tuple[tuple, Tuple[int, int, int, int]]]:
-    """Render, encode and write the jobs ``span[0]:span[1]``; return their boxes."""
+def _render_range(span: Tuple[int, int]) -> List[Tuple[tuple, Tuple[int, int, int, int],
+                                                       Tuple[str, ...]]]:
+    """Render, encode and write the jobs ``span[0]:span[1]``; return their boxes and visible
+    designs."""
     world: World = _STATE['world']  # type: ignore[assignment]
     jobs: List[ImageJob] = _STATE['jobs']  # type: ignore[assignment]
     out_dir: str = _STATE['out_dir']  # type: ignore[assignment]
@@ -184,7 +186,7 @@ def _render_range(span: Tuple[int, int]) -> List[Tuple[tuple, Tuple[int, int, in
             with open(osp.join(out_dir, job.label_path), 'w', encoding='utf-8',
                       newline='\n') as f:
                 f.write(compcars_label(job.scene.view, r.car_box))
-        out.append((tuple(r.parts), r.car_box))
+        out.append((tuple(r.parts), r.car_box, r.designs))
     return out
 
 
@@ -236,7 +238,7 @@ def generate(out_dir: Union[str, os.PathLike], cfg: Optional[SynthCarsConfig] = 
     bar = tqdm(total=len(jobs), unit='img', desc='SynthCars', disable=not progress)
     chunk = max(1, min(32, len(jobs) // (num_workers * 8)))
     spans = [(k, min(k + chunk, len(jobs))) for k in range(0, len(jobs), chunk)]
-    results: List[Tuple[tuple, Tuple[int, int, int, int]]] = []
+    results: List[Tuple[tuple, Tuple[int, int, int, int], Tuple[str, ...]]] = []
     if num_workers == 1:
         threads = cv2.getNumThreads()
         try:
@@ -259,9 +261,10 @@ def generate(out_dir: Union[str, os.PathLike], cfg: Optional[SynthCarsConfig] = 
     bar.close()
     render_seconds = time.perf_counter() - render_start
     written = {'compcars': [], 'veri': [], 'vehicleid': []}
-    for job, (parts, car_box) in zip(jobs, results):
+    for job, (parts, car_box, designs) in zip(jobs, results):
         written[job.info.dataset].append(
-            replace(job.info, view=job.scene.view, parts=parts, car_box=car_box))
+            replace(job.info, view=job.scene.view, parts=parts, car_box=car_box,
+                    designs=designs))
     counts: Dict[str, object] = dict(
         compcars=write_compcars(out_dir, world, written['compcars'], cfg.pairs_per_file),
         veri776=write_veri(out_dir, world, written['veri']),

@@ -3,7 +3,10 @@
 Model level (label 1 = same model): easy = both images of the same viewpoint (positives and
 negatives), medium = any viewpoints, hard = negatives of another model of the *same make*
 (positives as medium). Year level (label 1 = same model and year; negatives = the same model,
-another year): easy = same viewpoint, medium = any, hard = different viewpoints.
+another year): easy = same viewpoint, medium = any, hard = different viewpoints; by default
+both images of a year-level pair show the design of a part the years change (a negative: one
+whose design differs between its two years), so that its answer is in the pixels: a front and
+a rear view share no such part.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,6 +36,9 @@ class PairImage:
     model_id: int
     year: int
     view: int
+    #: ``(part, design)`` of each part the years change whose design the image shows; equal
+    #: designs have equal numbers within a model.
+    designs: Tuple[Tuple[str, int], ...] = ()
 
 
 Pair = Tuple[int, int]
@@ -59,8 +65,9 @@ def _draw(rng: np.random.Generator, n_images: int, pool_of: Callable[[int], np.n
     return pairs
 
 
-def sample_pairs(images: Sequence[PairImage], n_half: int,
-                 seed: int) -> Dict[str, Tuple[List[Pair], List[Pair]]]:
+def sample_pairs(images: Sequence[PairImage], n_half: int, seed: int,
+                 year_pairs_show_design: bool = True
+                 ) -> Dict[str, Tuple[List[Pair], List[Pair]]]:
     """Draw the six pair sets, balanced (as many negatives as positives).
 
     Args:
@@ -68,6 +75,9 @@ def sample_pairs(images: Sequence[PairImage], n_half: int,
         n_half (int): Positives (and negatives) wanted per set; fewer when the data cannot
             give that many distinct pairs.
         seed (int): The dataset seed.
+        year_pairs_show_design (bool): Year-level pairs only of images that both show the
+            design of one part (``PairImage.designs``): for a positive any such part, for a
+            negative one whose design differs between the two years. Defaults to True.
 
     Returns:
         dict[str, tuple[list, list]]: For each name of :data:`PAIR_FILES`, the positive and
@@ -104,16 +114,32 @@ def sample_pairs(images: Sequence[PairImage], n_half: int,
     def other_view(i: int, j: int) -> bool:
         return images[i].view != images[j].view
 
-    def other_year_view(i: int, j: int) -> bool:
-        return other_year(i, j) and other_view(i, j)
+    def same_design_shown(i: int, j: int) -> bool:
+        return not year_pairs_show_design or bool(
+            {p for p, _ in images[i].designs} & {p for p, _ in images[j].designs})
+
+    def other_design_shown(i: int, j: int) -> bool:
+        if not year_pairs_show_design:
+            return True
+        shown = dict(images[j].designs)
+        return any(p in shown and shown[p] != d for p, d in images[i].designs)
+
+    def other_year_design(i: int, j: int) -> bool:
+        return other_year(i, j) and other_design_shown(i, j)
+
+    def other_view_same_design(i: int, j: int) -> bool:
+        return other_view(i, j) and same_design_shown(i, j)
+
+    def other_year_view_design(i: int, j: int) -> bool:
+        return other_year(i, j) and other_view(i, j) and other_design_shown(i, j)
 
     rules = {
         'model_easy': (('model_view', always), ('view', other_model)),
         'model_medium': (('model', always), ('all', other_model)),
         'model_hard': (('model', always), ('make', other_model)),
-        'year_easy': (('class_view', always), ('model_view', other_year)),
-        'year_medium': (('class', always), ('model', other_year)),
-        'year_hard': (('class', other_view), ('model', other_year_view)),
+        'year_easy': (('class_view', same_design_shown), ('model_view', other_year_design)),
+        'year_medium': (('class', same_design_shown), ('model', other_year_design)),
+        'year_hard': (('class', other_view_same_design), ('model', other_year_view_design)),
     }
     out = {}
     for name, ((pos_pool, pos_ok), (neg_pool, neg_ok)) in rules.items():

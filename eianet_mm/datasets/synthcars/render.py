@@ -46,6 +46,10 @@ class Rendering:
         regions (dict[str, list]): Pixel boxes of every slot drawn, by part kind (``grille``
             too), clipped to the image, visible or not.
         blur_radius (int): Half the blur kernel: how far a pixel change can spread.
+        designs (tuple[str]): The kinds whose design (the model year's variant) is drawn in
+            a slot that passes the part-box visibility test, sorted (``grille`` too). A
+            face view's wheels are plain tyres and a hidden light shows nothing, so these
+            are the designs a viewer can compare.
     """
 
     image: np.ndarray
@@ -53,6 +57,7 @@ class Rendering:
     car_box: PixBox
     regions: Dict[str, List[PixBox]]
     blur_radius: int
+    designs: Tuple[str, ...] = ()
 
 
 class _Frame:
@@ -94,7 +99,8 @@ class _Painter:
         self.colors['body_dark'] = tuple(int(v) for v in b * 0.62)
         self.colors['body_shade'] = tuple(int(v) for v in b * 0.82)
         self.colors['glass'] = _GLASS
-        self.slots: List[Tuple[str, Tuple[float, float, float, float]]] = []
+        # (kind, box in pixels, whether the kind's design is drawn in it)
+        self.slots: List[Tuple[str, Tuple[float, float, float, float], bool]] = []
 
     def poly(self, pts: np.ndarray, role: Union[str, Tuple[int, int, int]]) -> None:
         color = self.colors[role] if isinstance(role, str) else role
@@ -122,8 +128,9 @@ class _Painter:
                          self.colors[role], cv2.LINE_AA, 4)
         self.img[y0:y1, x0:x1] = crop
 
-    def slot(self, kind: str, fr: _Frame, slot: Box) -> None:
-        self.slots.append((kind, fr.box(slot)))
+    def slot(self, kind: str, fr: _Frame, slot: Box, design: bool = False) -> None:
+        """Record a slot; ``design``: the part's design was drawn into it."""
+        self.slots.append((kind, fr.box(slot), design))
 
 
 def _mirror(slot: Box) -> Box:
@@ -206,7 +213,7 @@ def _draw_face(p: _Painter, fr: _Frame, g: ModelGeometry, variants: Mapping[str,
         for outline in _GRILLE_OUTLINES[g.grille_shape]:
             p.poly(fr.unit(grille, np.asarray(outline, np.float64)), 'dark')
         p.template(fr, grille, variants['grille'].primitives)
-        p.slot('grille', fr, grille)
+        p.slot('grille', fr, grille, design=True)
         light_kind = 'head_light'
     else:
         p.poly(fr.xy(_rect(-half + 0.01, b - 0.004, half - 0.01, b - 0.001)), 'body_dark')
@@ -217,9 +224,9 @@ def _draw_face(p: _Painter, fr: _Frame, g: ModelGeometry, variants: Mapping[str,
     light = slots[light_kind]
     for s, m in ((light, False), (_mirror(light), True)):
         p.template(fr, s, variants[light_kind].primitives, mirror=m)
-        p.slot(light_kind, fr, s)
+        p.slot(light_kind, fr, s, design=True)
     p.template(fr, slots['logo'], variants['logo'].primitives)
-    p.slot('logo', fr, slots['logo'])
+    p.slot('logo', fr, slots['logo'], design=True)
     _draw_plate(p, fr, slots['plate'], marks, mirror)
     p.slot('plate', fr, slots['plate'])
     mir = slots['back_mirror']
@@ -265,11 +272,11 @@ def _draw_side(p: _Painter, fr: _Frame, g: ModelGeometry, variants: Mapping[str,
         s = g.side_slots[name]
         p.poly(fr.unit(s, _UNIT_CIRCLE), 'tyre')
         p.template(fr, s, variants['wheel'].primitives, rotate=wheel_angle)
-        p.slot('wheel', fr, s)
+        p.slot('wheel', fr, s, design=True)
     if details:
         for kind in ('head_light', 'tail_light'):
             p.template(fr, g.side_slots[kind], variants[kind].primitives)
-            p.slot(kind, fr, g.side_slots[kind])
+            p.slot(kind, fr, g.side_slots[kind], design=True)
         x0, y0, x1, y1 = g.side_slots['back_mirror']
         p.poly(fr.xy([(x0, y0 + 0.006), (x1, y0), (x1, y1), (x0 + 0.01, y1)]), 'body_shade')
         p.slot('back_mirror', fr, g.side_slots['back_mirror'])
@@ -417,11 +424,12 @@ def render_vehicle(geometry: ModelGeometry, variants: Mapping[str, PartVariant],
     # Boxes.
     parts: List[Tuple[int, PixBox]] = []
     regions: Dict[str, List[PixBox]] = {}
-    for kind, fbox in p.slots:
+    designs = set()
+    for kind, fbox, design in p.slots:
         clipped = _pixel_box(fbox, size)
         if clipped[2] > clipped[0] and clipped[3] > clipped[1]:
             regions.setdefault(kind, []).append(clipped)
-        if kind not in _LABEL:
+        if kind not in _LABEL and not design:
             continue
         full = _pixel_box(fbox, size, clip=False)
         full_area = (full[2] - full[0]) * (full[3] - full[1])
@@ -430,7 +438,10 @@ def render_vehicle(geometry: ModelGeometry, variants: Mapping[str, PartVariant],
             continue
         visible = (x1 - x0) * (y1 - y0) - int(mask[y0:y1, x0:x1].sum())
         if visible >= cfg.min_part_visibility * full_area:
-            parts.append((_LABEL[kind], clipped))
+            if kind in _LABEL:
+                parts.append((_LABEL[kind], clipped))
+            if design:
+                designs.add(kind)
     parts.sort()
     return Rendering(image=image, parts=parts, car_box=_pixel_box(car, size), regions=regions,
-                     blur_radius=radius)
+                     blur_radius=radius, designs=tuple(sorted(designs)))

@@ -35,6 +35,7 @@ class WrittenImage:
         view (int): CompCars viewpoint code.
         parts (tuple): Visible part boxes ``(label, (x1, y1, x2, y2))``.
         car_box (tuple[int]): The vehicle's box ``(x1, y1, x2, y2)``.
+        designs (tuple[str]): The part kinds whose design is visible (``Rendering.designs``).
     """
 
     dataset: str
@@ -49,6 +50,7 @@ class WrittenImage:
     view: int
     parts: Tuple[Tuple[int, PixBox], ...]
     car_box: PixBox
+    designs: Tuple[str, ...]
 
 
 def _write_lines(path: str, lines: Sequence[str]) -> None:
@@ -146,11 +148,13 @@ def write_compcars(root: str, world: World, images: Sequence[WrittenImage],
     pair_images = [
         PairImage(path=im.rel_path, make_id=world.models[im.model_index].make_id,
                   model_id=world.models[im.model_index].model_id,
-                  year=world.models[im.model_index].years[im.year_index].year, view=im.view)
+                  year=world.models[im.model_index].years[im.year_index].year, view=im.view,
+                  designs=_year_designs(world, im))
         for im in test]
     n_half = n_pairs // 2 if n_pairs else len(test)
     pair_counts = {}
-    for name, (pos, neg) in sample_pairs(pair_images, n_half, world.seed).items():
+    for name, (pos, neg) in sample_pairs(pair_images, n_half, world.seed,
+                                         world.cfg.year_pairs_show_design).items():
         if not pos:
             raise ValueError(f'SynthCars: the {PAIR_FILES[name]} pairs cannot be drawn from '
                              f'{len(test)} test images; raise images_per_class / '
@@ -166,6 +170,18 @@ def write_compcars(root: str, world: World, images: Sequence[WrittenImage],
                               world.cfg.image_size)
     return dict(images=len(images), train_images=len(train), test_images=len(test),
                 pairs=pair_counts, part_boxes_train=n_boxes_train, part_boxes_test=n_boxes_test)
+
+
+def _year_designs(world: World, im: WrittenImage) -> Tuple[Tuple[str, int], ...]:
+    """``(part, design)`` of the year parts whose design ``im`` shows; a design is numbered by
+    the first year of the model that has it (a year keeps its predecessor's unchanged parts)."""
+    years = world.models[im.model_index].years
+    out = []
+    for part in im.designs:
+        if part in world.cfg.year_parts:
+            variant = years[im.year_index].variants[part]
+            out.append((part, next(k for k, y in enumerate(years) if y.variants[part] is variant)))
+    return tuple(out)
 
 
 def _pair_lines(images: Sequence[PairImage], pairs: Sequence[Pair], label: int) -> List[str]:
