@@ -1,7 +1,7 @@
 """Datasets, samplers and transforms, registered into mmdet's registries."""
 from . import samplers, synthcars, transforms  # noqa: F401
 from .base_vehicle_dataset import BaseVehicleDataset
-from .compcars import CompCarsVerificationDataset, read_compcars_label
+from .compcars import CompCarsVerificationDataset, read_compcars_label, viewpoint_pair_name
 from .parsing import DataFormatError
 from .vehicle_parts import SYNTHCARS_PART_CLASSES, VehiclePartsDataset
 from .vehicleid import VehicleIDDataset, read_vehicleid_model_attr
@@ -12,5 +12,5 @@ __all__ = [
     'BaseVehicleDataset', 'CompCarsVerificationDataset', 'DataFormatError',
     'SYNTHCARS_PART_CLASSES', 'VeRi776Dataset', 'VeRiWildDataset', 'VehicleIDDataset',
     'VehiclePartsDataset', 'parse_veri_name', 'parse_veri_xml', 'read_compcars_label',
-    'read_vehicleid_model_attr', 'read_veriwild_vehicle_info'
+    'read_vehicleid_model_attr', 'read_veriwild_vehicle_info', 'viewpoint_pair_name'
 ]

@@ -11,11 +11,22 @@ from .base_vehicle_dataset import BaseVehicleDataset
 from .parsing import (FileIndex, Line, check_duplicate, check_images_exist, contiguous_labels,
                       data_error, read_lines, require_dir)
 
-__all__ = ['CompCarsVerificationDataset', 'read_compcars_label']
+__all__ = ['CompCarsVerificationDataset', 'read_compcars_label', 'viewpoint_pair_name']
 
 # CompCars viewpoint codes: -1 unknown, 1 front, 2 rear, 3 side, 4 front-side, 5 rear-side.
 VIEWPOINTS = (-1, 1, 2, 3, 4, 5)
+VIEWPOINT_NAMES: Dict[int, str] = {
+    -1: 'unknown', 1: 'front', 2: 'rear', 3: 'side', 4: 'front-side', 5: 'rear-side'}
 IMAGE_PATH_FORM = '<make_id>/<model_id>/<year>/<name>'
+
+
+def viewpoint_pair_name(first: int, second: int) -> str:
+    """The viewpoints of a pair of images by name, in alphabetical order (so the pairs of
+    one viewpoint pair share it): ``'front / side'`` for ``(3, 1)`` and ``(1, 3)``."""
+    for code in (first, second):
+        if code not in VIEWPOINT_NAMES:
+            raise ValueError(f'viewpoint must be one of {VIEWPOINTS}, got {code!r}')
+    return ' / '.join(sorted((VIEWPOINT_NAMES[int(first)], VIEWPOINT_NAMES[int(second)])))
 
 
 def read_compcars_label(path: str) -> Tuple[int, Optional[List[float]]]:

@@ -16,8 +16,9 @@ import numpy as np
 from mmengine.config import Config
 
 from ..baselines import JointBayesian, PairSVM
+from ..datasets.compcars import viewpoint_pair_name
 from ..datasets.synthcars import SynthCarsConfig, generate
-from ..evaluation.functional import (evaluate_rank_features, paired_distance,
+from ..evaluation.functional import (auc_by_group, evaluate_rank_features, paired_distance,
                                      verification_metrics)
 from ..apis.inference import checked_distance_metric
 from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
@@ -135,14 +136,20 @@ def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[s
 
     Args:
         feats (np.ndarray): ``[N, D]`` embeddings of ``samples``.
-        samples (list[dict]): The images' data samples (``img_id``).
+        samples (list[dict]): The images' data samples (``img_id``; with ``viewpoint`` in
+            every sample, the metrics hold the AUC per viewpoint pair too).
         pair_lists (dict): ``name -> {img_id1, img_id2, label}`` (the dataset's ``pairs``).
         score_fns (dict): ``'model'`` / ``'year'`` -> similarity of two embedding batches.
 
     Returns:
-        tuple: ``name -> {accuracy, auc, ..., n_folds}`` and ``name -> {fpr, tpr}``.
+        tuple: ``name -> {accuracy, auc, ..., n_folds[, by_viewpoint]}`` (``by_viewpoint``:
+        ``'front / side' -> {pairs, positives, auc}``, see :func:`auc_by_group`) and
+        ``name -> {fpr, tpr}``.
     """
     metrics, curves = {}, {}
+    viewpoint = None
+    if samples and all('viewpoint' in s for s in samples):
+        viewpoint = {s['img_id']: int(s['viewpoint']) for s in samples}
     for name, pairs in sorted(pair_lists.items()):
         scores = pair_scores(feats, samples, pairs, score_fns[name.split('_')[0]])
         labels = np.asarray(pairs['label'])
@@ -151,6 +158,10 @@ def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[s
         full = verification_metrics(scores, labels, n_folds=n_folds, seed=0)
         metrics[name] = {k: full[k] for k in SUMMARY_KEYS}
         metrics[name]['n_folds'] = n_folds
+        if viewpoint is not None:
+            groups = [viewpoint_pair_name(viewpoint[a], viewpoint[b])
+                      for a, b in zip(pairs['img_id1'], pairs['img_id2'])]
+            metrics[name]['by_viewpoint'] = auc_by_group(scores, labels, groups)
         curves[name] = dict(fpr=full['fpr'], tpr=full['tpr'])
     return metrics, curves
 

@@ -121,6 +121,34 @@ def _against_plain_drdl(results: dict) -> List[str]:
     return lines + ['']
 
 
+def _by_viewpoint(results: dict, level: str = 'year') -> List[str]:
+    """AUC of each method per viewpoint pair of the ``level`` lists (when measured): which
+    views a method can compare."""
+    methods = {k: m for k, m in results['methods'].items()
+               if all('by_viewpoint' in m['verification'].get(f'{level}_{d}', {})
+                      for d in DIFFICULTIES)}
+    if not methods:
+        return []
+    lines = [f'## {level.capitalize()}-level AUC by viewpoint pair', '',
+             'Pairs of the list with these two viewpoints (CompCars codes); "–" where they are '
+             'all positives or all negatives.', '']
+    for d in DIFFICULTIES:
+        groups = next(iter(methods.values()))['verification'][f'{level}_{d}']['by_viewpoint']
+        lines += [f'**{level}_{d}**', '',
+                  '| viewpoints | pairs (positives) | '
+                  + ' | '.join(m['title'] for m in methods.values()) + ' |',
+                  '|---' * (2 + len(methods)) + '|']
+        for group, g in groups.items():
+            cells = []
+            for m in methods.values():
+                auc = m['verification'][f'{level}_{d}']['by_viewpoint'][group]['auc']
+                cells.append('–' if auc is None else f'{auc:.3f}')
+            lines.append(f'| {group} | {g["pairs"]} ({g["positives"]}) | '
+                         + ' | '.join(cells) + ' |')
+        lines.append('')
+    return lines
+
+
 def describe_counts(counts: dict) -> str:
     """One sentence of the generated data's sizes (from ``synthcars_meta.json`` counts)."""
     cc, veri = counts.get('compcars', {}), counts.get('veri776', {})
@@ -150,6 +178,7 @@ def write_report(path: str, results: dict) -> str:
                          'negatives are the same model with another year)')):
         lines += [f'## {text}', ''] + _verification_table(results, level) + ['']
     lines += _against_plain_drdl(results)
+    lines += _by_viewpoint(results)
     if results.get('reid'):
         r = results['reid']
         lines += ['## Re-ID on SynthCars VeRi-776 (EIA-Net)', '',

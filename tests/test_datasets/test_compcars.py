@@ -8,7 +8,7 @@ from dataset_layouts import (COMPCARS_IMAGES, COMPCARS_SPLIT, COMPCARS_TRAIN, IM
 
 import eianet_mm.datasets.compcars as compcars_module
 from eianet_mm.datasets import (CompCarsVerificationDataset, DataFormatError,
-                                read_compcars_label)
+                                read_compcars_label, viewpoint_pair_name)
 
 TRAIN_LIST = COMPCARS_SPLIT + 'verification_train.txt'
 EASY = COMPCARS_SPLIT + 'verification_pairs_easy.txt'
@@ -117,6 +117,15 @@ def test_read_label_file(tmp_path):
     assert read_compcars_label(path) == (-1, None)
     write_text(path, ['5', '1', '1 1 4 6'])
     assert read_compcars_label(path) == (5, [0.0, 0.0, 4.0, 6.0])
+
+
+def test_viewpoint_pair_name():
+    assert viewpoint_pair_name(3, 1) == viewpoint_pair_name(1, 3) == 'front / side'
+    assert viewpoint_pair_name(5, 4) == 'front-side / rear-side'
+    assert viewpoint_pair_name(4, 3) == 'front-side / side'
+    assert viewpoint_pair_name(-1, 2) == 'rear / unknown'
+    with pytest.raises(ValueError, match='viewpoint must be one of .* got 6'):
+        viewpoint_pair_name(1, 6)
 
 
 @pytest.mark.parametrize('lines, line_no, msg', [

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import roc_auc_score
 from mmdet.registry import METRICS
 from mmdet.structures import DetDataSample
 
@@ -110,6 +111,33 @@ def test_verification_metric(tmp_path):
         np.testing.assert_allclose(dump[f'{name}.fpr'], ref['fpr'])
     assert len(res) == 12
     assert not any('loss' in key for key in res)
+
+
+def test_verification_metric_by_viewpoint():
+    samples, feats, pairs, index = verification_data()
+    views = np.arange(60) % 3 + 1  # front, rear, side
+    for sample, view in zip(samples, views):
+        sample['viewpoint'] = int(view)
+    metric = METRICS.build(dict(type='VerificationMetric', n_folds=5, by_viewpoint=True))
+    res = run_metric(metric, samples, dict(pairs=pairs))
+    names = {1: 'front', 2: 'rear', 3: 'side'}
+    for name, (a, b) in index.items():
+        scores = -paired_distance(feats[a], feats[b], 'euclidean').numpy()
+        labels = np.asarray(pairs[name]['label'])
+        low, high = np.minimum(views[a], views[b]), np.maximum(views[a], views[b])
+        for lo, hi in {(int(x), int(y)) for x, y in zip(low, high)}:
+            member = (low == lo) & (high == hi)
+            key = f'verification/{name}[{" / ".join(sorted((names[lo], names[hi])))}]/auc'
+            if 0 < labels[member].sum() < member.sum():
+                assert res[key] == pytest.approx(
+                    roc_auc_score(labels[member], scores[member]), abs=1e-12)
+            else:
+                assert key not in res
+    del samples[7]['viewpoint']
+    with pytest.raises(KeyError, match="sample 'm1/y1/007.jpg' has no viewpoint; add "
+                       "'viewpoint' to the meta_keys"):
+        run_metric(METRICS.build(dict(type='VerificationMetric', by_viewpoint=True)), samples,
+                   dict(pairs=pairs))
 
 
 def test_verification_metric_missing_and_duplicate_images():

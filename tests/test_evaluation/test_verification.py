@@ -4,7 +4,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
-from eianet_mm.evaluation import roc_curve, stratified_folds, tpr_at_fpr, verification_metrics
+from eianet_mm.evaluation import (auc_by_group, roc_curve, stratified_folds, tpr_at_fpr,
+                                  verification_metrics)
 from eianet_mm.evaluation.functional.verification import best_threshold
 
 
@@ -111,3 +112,24 @@ def test_errors():
         verification_metrics(np.arange(30.0), np.r_[np.ones(25), np.zeros(5)])
     with pytest.raises(ValueError, match='n_folds must be an integer >= 2'):
         verification_metrics(np.arange(30.0), np.r_[np.ones(15), np.zeros(15)], n_folds=1)
+
+
+def test_auc_by_group_against_sklearn_per_group():
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 2, 300)
+    groups = rng.choice(['front / side', 'rear / side', 'side / side'], 300)
+    labels[groups == 'side / side'] = 1  # a group with one class only
+    scores = np.round(rng.normal(size=300) + labels * (groups == 'front / side'), 1)
+    out = auc_by_group(scores, labels, list(groups))
+    assert list(out) == ['front / side', 'rear / side', 'side / side']
+    for group in ('front / side', 'rear / side'):
+        member = groups == group
+        assert out[group]['pairs'] == int(member.sum())
+        assert out[group]['positives'] == int(labels[member].sum())
+        assert out[group]['auc'] == pytest.approx(
+            roc_auc_score(labels[member], scores[member]), abs=1e-12)
+    assert out['side / side'] == {'pairs': int((groups == 'side / side').sum()),
+                                  'positives': int((groups == 'side / side').sum()), 'auc': None}
+    assert out['front / side']['auc'] > 0.7 > out['rear / side']['auc']
+    with pytest.raises(ValueError, match='groups has 299 entries but scores has 300'):
+        auc_by_group(scores, labels, list(groups[:-1]))

@@ -39,6 +39,11 @@ def test_results_json_holds_every_number(job_results):
         for metrics in method['verification'].values():
             assert 0.0 <= metrics['accuracy'] <= 1.0 and 0.0 <= metrics['auc'] <= 1.0
             assert 2 <= metrics['n_folds'] <= 10
+            # the AUC per viewpoint pair: the groups partition the list
+            groups = metrics['by_viewpoint']
+            assert all(' / ' in name for name in groups)
+            assert sum(g['pairs'] for g in groups.values()) == metrics['num_pos'] + metrics['num_neg']
+            assert sum(g['positives'] for g in groups.values()) == metrics['num_pos']
     assert set(results['reid']) >= {'R1', 'R5', 'mAP', 'mINP'}
     assert 0.0 <= results['reid']['R1'] <= results['reid']['R5'] <= 1.0
 
@@ -48,6 +53,10 @@ def test_report_and_pictures_are_written(job_results):
     work = root / 'work'
     report = (work / 'report.md').read_text()
     assert 'Year-level verification' in report and 'Plain DRDL' in report
+    assert '## Year-level AUC by viewpoint pair' in report and '**year_hard**' in report
+    hard = results['methods']['eianet']['verification']['year_hard']['by_viewpoint']
+    group, g = next(iter(hard.items()))
+    assert f'| {group} | {g["pairs"]} ({g["positives"]}) | ' in report
     assert report.startswith('# EIA-Net on SynthCars (seed 1)\n')
     for name in ('roc_curves.png', 'ranking_lists.png', 'part_detections.png'):
         with open(work / name, 'rb') as f:

@@ -4,8 +4,10 @@ from eianet_mm.utils.results_table import format_results_table, group_metrics
 def test_group_metrics_splits_on_last_slash():
     rows = group_metrics({'verification/model_easy/accuracy': 0.9,
                           'verification/model_easy/auc': 0.95,
+                          'verification/year_hard[front / side]/auc': 0.6,
                           'reid/R1': 0.8, 'plain': 1})
     assert rows == {'verification/model_easy': {'accuracy': 0.9, 'auc': 0.95},
+                    'verification/year_hard[front / side]': {'auc': 0.6},
                     'reid': {'R1': 0.8}, '': {'plain': 1}}
 
 

@@ -9,7 +9,7 @@ backend_args = None
 num_ids = 2
 num_instances = 4
 meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
-             'flip_direction', 'id_label', 'coarse_label', 'cam_id', 'is_query')
+             'flip_direction', 'id_label', 'coarse_label', 'cam_id', 'is_query', 'viewpoint')
 split_dir = 'data/train_test_split/verification/'
 
 train_pipeline = [
@@ -58,4 +58,6 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='VerificationMetric', metric='euclidean', n_folds=10, seed=0)
-test_evaluator = val_evaluator
+# tools/test.py also reports the AUC of every viewpoint pair of every list (CompCars label
+# files' viewpoints): which views a network can compare.
+test_evaluator = dict(val_evaluator, by_viewpoint=True)

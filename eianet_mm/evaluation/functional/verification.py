@@ -3,7 +3,7 @@
 Scores are similarities: higher means "same". A pair is predicted "same" when
 ``score >= threshold``. Every threshold search is one sort plus cumulative counts.
 """
-from typing import Dict, Tuple, Union
+from typing import Dict, Hashable, Sequence, Tuple, Union
 
 import numpy as np
 from torch import Tensor
@@ -205,3 +205,35 @@ def verification_metrics(scores: ArrayLike,
         'num_pos': num_pos,
         'num_neg': num_neg,
     }
+
+
+def auc_by_group(scores: ArrayLike, labels: ArrayLike,
+                 groups: Sequence[Hashable]) -> Dict[Hashable, Dict[str, object]]:
+    """ROC AUC of every group of pairs (for instance the viewpoint pair of each pair).
+
+    Args:
+        scores (np.ndarray | Tensor | list): Similarities (higher = same), shape ``[N]``.
+        labels (np.ndarray | Tensor | list): 1 same / 0 different, shape ``[N]``.
+        groups (Sequence[Hashable]): The group of each pair, length ``N``.
+
+    Returns:
+        dict: ``group -> {'pairs', 'positives', 'auc'}`` for every group, in sorted order;
+        ``auc`` is None for a group that holds one class only.
+    """
+    s, y = check_pairs(scores, labels)
+    keys = list(groups)
+    if len(keys) != s.shape[0]:
+        raise ValueError(f'groups has {len(keys)} entries but scores has {s.shape[0]}')
+    members: Dict[Hashable, list] = {}
+    for i, key in enumerate(keys):
+        members.setdefault(key, []).append(i)
+    out: Dict[Hashable, Dict[str, object]] = {}
+    for key in sorted(members):
+        idx = np.asarray(members[key])
+        positives = int(y[idx].sum())
+        auc = None
+        if 0 < positives < idx.shape[0]:
+            fpr, tpr, _ = roc_curve(s[idx], y[idx])
+            auc = float(np.trapezoid(tpr, fpr))
+        out[key] = {'pairs': int(idx.shape[0]), 'positives': positives, 'auc': auc}
+    return out

@@ -9,7 +9,8 @@ from mmengine.logging import print_log
 from mmengine.utils import mkdir_or_exist
 
 from mmdet.registry import METRICS
-from ..functional import paired_distance, verification_metrics
+from ...datasets.compcars import viewpoint_pair_name
+from ..functional import auc_by_group, paired_distance, verification_metrics
 from ..functional.distance import check_metric
 
 SUMMARY_KEYS = ('accuracy', 'accuracy_std', 'auc', 'threshold', 'tpr@fpr1e-2', 'tpr@fpr1e-3')
@@ -25,7 +26,10 @@ class VerificationMetric(BaseMetric):
     (threshold by shuffled stratified k-fold), ``<name>/auc``, ``<name>/threshold`` (fitted
     on all pairs of the list), ``<name>/tpr@fpr1e-2`` and ``<name>/tpr@fpr1e-3``, as
     fractions (see :func:`verification_metrics`). With the default prefix the logged names
-    are ``verification/<name>/accuracy`` etc.
+    are ``verification/<name>/accuracy`` etc. With ``by_viewpoint``, also
+    ``<name>[<viewpoints>]/auc`` for every viewpoint pair of the list that holds both
+    classes (``year_hard[front / side]/auc``, a row of its own in tools/test.py's table):
+    which views a network can compare.
 
     Args:
         metric (str): ``'euclidean'`` (squared), ``'cosine'`` or ``'codetected:NxK'`` (the
@@ -34,6 +38,9 @@ class VerificationMetric(BaseMetric):
             'euclidean'.
         n_folds (int): Cross-validation folds. Defaults to 10.
         seed (int): Seed of the fold shuffling. Defaults to 0.
+        by_viewpoint (bool): Also the AUC per viewpoint pair; every sample must then carry
+            its ``viewpoint`` (CompCars code, put in the meta keys of the test pipeline).
+            Defaults to False.
         outfile_prefix (str, optional): When given, scores, labels and ROC curves of every
             list are saved to ``{outfile_prefix}.verification.npz`` under the keys
             ``{name}.scores``, ``{name}.labels``, ``{name}.fpr``, ``{name}.tpr`` and
@@ -49,6 +56,7 @@ class VerificationMetric(BaseMetric):
                  metric: str = 'euclidean',
                  n_folds: int = 10,
                  seed: int = 0,
+                 by_viewpoint: bool = False,
                  outfile_prefix: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -56,6 +64,7 @@ class VerificationMetric(BaseMetric):
         self.metric = check_metric(metric)
         self.n_folds = n_folds
         self.seed = seed
+        self.by_viewpoint = by_viewpoint
         self.outfile_prefix = outfile_prefix
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
@@ -64,7 +73,7 @@ class VerificationMetric(BaseMetric):
         Args:
             data_batch (dict): A batch from the dataloader (unused).
             data_samples (Sequence[dict]): ``DetDataSample.to_dict()`` outputs with
-                ``img_id`` and ``pred_feature``.
+                ``img_id`` and ``pred_feature`` (and ``viewpoint`` with ``by_viewpoint``).
         """
         for sample in data_samples:
             if 'img_id' not in sample or 'pred_feature' not in sample:
@@ -73,8 +82,14 @@ class VerificationMetric(BaseMetric):
             if not isinstance(feature, torch.Tensor) or feature.dim() != 1:
                 raise ValueError(f"VerificationMetric: pred_feature of {sample['img_id']!r} "
                                  'must be a 1-D tensor')
-            self.results.append(
-                dict(img_id=str(sample['img_id']), feature=feature.detach().cpu()))
+            record = dict(img_id=str(sample['img_id']), feature=feature.detach().cpu())
+            if self.by_viewpoint:
+                if 'viewpoint' not in sample:
+                    raise KeyError(f"VerificationMetric(by_viewpoint=True): sample "
+                                   f"{sample['img_id']!r} has no viewpoint; add 'viewpoint' to "
+                                   "the meta_keys of the test pipeline's PackDetInputs")
+                record['viewpoint'] = int(sample['viewpoint'])
+            self.results.append(record)
 
     def compute_metrics(self, results: list) -> dict:
         """Score every pair list.
@@ -100,6 +115,8 @@ class VerificationMetric(BaseMetric):
             raise ValueError(
                 f'img_id {str(sorted_ids[1:][dup][0])!r} has more than one embedding')
         feats = torch.stack([r['feature'] for r in results])
+        viewpoints = (np.array([r['viewpoint'] for r in results]) if self.by_viewpoint else
+                      None)
 
         metrics: Dict[str, float] = {}
         dumps: Dict[str, np.ndarray] = {}
@@ -119,6 +136,12 @@ class VerificationMetric(BaseMetric):
                 raise ValueError(f'pair list {name!r} ({source}): {err}') from err
             for key in SUMMARY_KEYS:
                 metrics[f'{name}/{key}'] = res[key]
+            if viewpoints is not None:
+                groups = [viewpoint_pair_name(a, b)
+                          for a, b in zip(viewpoints[rows1], viewpoints[rows2])]
+                for group, g in auc_by_group(scores, labels, groups).items():
+                    if g['auc'] is not None:
+                        metrics[f'{name}[{group}]/auc'] = g['auc']
             dumps.update({
                 f'{name}.scores': scores,
                 f'{name}.labels': labels,
