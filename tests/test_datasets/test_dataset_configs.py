@@ -44,7 +44,9 @@ def test_config_contents(repo_root, name):
         assert pipeline[0]['type'] == 'LoadVehicleImage'
         resize = next(t for t in pipeline if t['type'] == 'Resize')
         assert tuple(resize['scale']) == (size, size) and resize['keep_ratio'] is False
-        assert pipeline[-1] == dict(type='PackDetInputs', meta_keys=META_KEYS)
+        # the verification data also pass the CompCars viewpoint (AUC per viewpoint pair)
+        meta_keys = META_KEYS + (('viewpoint', ) if evaluator == 'VerificationMetric' else ())
+        assert pipeline[-1] == dict(type='PackDetInputs', meta_keys=meta_keys)
     assert any(t['type'] == 'RandomFlip' for t in cfg.train_pipeline)
     assert not any(t['type'] == 'RandomFlip' for t in cfg.test_pipeline)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -63,7 +65,10 @@ def test_config_contents(repo_root, name):
             if evaluator == 'VerificationMetric' else \
             dict(type='ReIDMetric', metric='euclidean', max_rank=50, num_draws=10, seed=0)
         assert cfg.val_evaluator == expected
-    assert cfg.test_evaluator == cfg.val_evaluator
+    if evaluator == 'VerificationMetric':
+        assert cfg.test_evaluator == dict(cfg.val_evaluator, by_viewpoint=True)
+    else:
+        assert cfg.test_evaluator == cfg.val_evaluator
     assert cfg.train_dataloader['dataset'].get('mode', 'train') == 'train'
     if 'synthcars' in name:
         assert cfg.data_root == 'data/synthcars/'
