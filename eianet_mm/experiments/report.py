@@ -130,8 +130,9 @@ def _by_viewpoint(results: dict, level: str = 'year') -> List[str]:
     if not methods:
         return []
     lines = [f'## {level.capitalize()}-level AUC by viewpoint pair', '',
-             'Pairs of the list with these two viewpoints (CompCars codes); "–" where they are '
-             'all positives or all negatives.', '']
+             'AUC over the pairs of a list whose two images have these viewpoints (from the '
+             'CompCars label files); "–" where those pairs are all positives or all '
+             'negatives.', '']
     for d in DIFFICULTIES:
         groups = next(iter(methods.values()))['verification'][f'{level}_{d}']['by_viewpoint']
         lines += [f'**{level}_{d}**', '',

@@ -42,7 +42,8 @@ def test_results_json_holds_every_number(job_results):
             # the AUC per viewpoint pair: the groups partition the list
             groups = metrics['by_viewpoint']
             assert all(' / ' in name for name in groups)
-            assert sum(g['pairs'] for g in groups.values()) == metrics['num_pos'] + metrics['num_neg']
+            assert sum(g['pairs'] for g in groups.values()) == (metrics['num_pos']
+                                                                + metrics['num_neg'])
             assert sum(g['positives'] for g in groups.values()) == metrics['num_pos']
     assert set(results['reid']) >= {'R1', 'R5', 'mAP', 'mINP'}
     assert 0.0 <= results['reid']['R1'] <= results['reid']['R5'] <= 1.0
