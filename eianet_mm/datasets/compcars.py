@@ -14,9 +14,9 @@ from .parsing import (FileIndex, Line, check_duplicate, check_images_exist, cont
 __all__ = ['CompCarsVerificationDataset', 'read_compcars_label', 'viewpoint_pair_name']
 
 # CompCars viewpoint codes: -1 unknown, 1 front, 2 rear, 3 side, 4 front-side, 5 rear-side.
-VIEWPOINTS = (-1, 1, 2, 3, 4, 5)
 VIEWPOINT_NAMES: Dict[int, str] = {
     -1: 'unknown', 1: 'front', 2: 'rear', 3: 'side', 4: 'front-side', 5: 'rear-side'}
+VIEWPOINTS = tuple(VIEWPOINT_NAMES)
 IMAGE_PATH_FORM = '<make_id>/<model_id>/<year>/<name>'
 
 

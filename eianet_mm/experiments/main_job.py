@@ -16,10 +16,10 @@ import numpy as np
 from mmengine.config import Config
 
 from ..baselines import JointBayesian, PairSVM
-from ..datasets.compcars import viewpoint_pair_name
 from ..datasets.synthcars import SynthCarsConfig, generate
-from ..evaluation.functional import (auc_by_group, evaluate_rank_features, paired_distance,
+from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
+from ..evaluation.metrics.verification_metric import auc_by_viewpoint_pair
 from ..apis.inference import checked_distance_metric
 from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
                    test_dataloader_of, train, train_set_loader)
@@ -143,7 +143,7 @@ def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[s
 
     Returns:
         tuple: ``name -> {accuracy, auc, ..., n_folds[, by_viewpoint]}`` (``by_viewpoint``:
-        ``'front / side' -> {pairs, positives, auc}``, see :func:`auc_by_group`) and
+        ``'front / side' -> {pairs, positives, auc}``, see :func:`auc_by_viewpoint_pair`) and
         ``name -> {fpr, tpr}``.
     """
     metrics, curves = {}, {}
@@ -159,9 +159,9 @@ def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[s
         metrics[name] = {k: full[k] for k in SUMMARY_KEYS}
         metrics[name]['n_folds'] = n_folds
         if viewpoint is not None:
-            groups = [viewpoint_pair_name(viewpoint[a], viewpoint[b])
-                      for a, b in zip(pairs['img_id1'], pairs['img_id2'])]
-            metrics[name]['by_viewpoint'] = auc_by_group(scores, labels, groups)
+            metrics[name]['by_viewpoint'] = auc_by_viewpoint_pair(
+                scores, labels, [viewpoint[i] for i in pairs['img_id1']],
+                [viewpoint[i] for i in pairs['img_id2']])
         curves[name] = dict(fpr=full['fpr'], tpr=full['tpr'])
     return metrics, curves
 

@@ -16,6 +16,14 @@ from ..functional.distance import check_metric
 SUMMARY_KEYS = ('accuracy', 'accuracy_std', 'auc', 'threshold', 'tpr@fpr1e-2', 'tpr@fpr1e-3')
 
 
+def auc_by_viewpoint_pair(scores: np.ndarray, labels: np.ndarray, viewpoints1: Sequence[int],
+                          viewpoints2: Sequence[int]) -> Dict[str, Dict[str, object]]:
+    """:func:`auc_by_group` of a pair list grouped by its images' viewpoints (CompCars
+    codes), ``'front / side' -> {'pairs', 'positives', 'auc'}``."""
+    groups = [viewpoint_pair_name(a, b) for a, b in zip(viewpoints1, viewpoints2)]
+    return auc_by_group(scores, labels, groups)
+
+
 @METRICS.register_module()
 class VerificationMetric(BaseMetric):
     """Vehicle (model / year) verification on pair lists.
@@ -137,9 +145,9 @@ class VerificationMetric(BaseMetric):
             for key in SUMMARY_KEYS:
                 metrics[f'{name}/{key}'] = res[key]
             if viewpoints is not None:
-                groups = [viewpoint_pair_name(a, b)
-                          for a, b in zip(viewpoints[rows1], viewpoints[rows2])]
-                for group, g in auc_by_group(scores, labels, groups).items():
+                by_view = auc_by_viewpoint_pair(scores, labels, viewpoints[rows1],
+                                                viewpoints[rows2])
+                for group, g in by_view.items():
                     if g['auc'] is not None:
                         metrics[f'{name}[{group}]/auc'] = g['auc']
             dumps.update({
