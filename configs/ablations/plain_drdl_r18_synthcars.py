@@ -21,3 +21,4 @@ model = dict(
 # No parts: the squared Euclidean distance of the embeddings (the paper's comparison).
 val_evaluator = dict(metric='euclidean')
 test_evaluator = val_evaluator
+pair_scorer = None  # no parts to weigh

@@ -5,6 +5,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
+from .pair_sampling import balanced_pairs
+
 __all__ = ['PairSVM', 'pair_features']
 
 PAIR_FEATURES = ('absdiff', 'prod', 'absdiff_prod')
@@ -83,34 +85,7 @@ class PairSVM:
             samples and the pair labels (1 same, 0 different), each ``[2 * (max_train_pairs
             // 2)]``.
         """
-        y = np.asarray(y)
-        classes, inverse, sizes = np.unique(y, return_inverse=True, return_counts=True)
-        if len(classes) < 2 or sizes.max() < 2:
-            raise ValueError(f'PairSVM: needs at least 2 classes and one class with 2 or '
-                             f'more samples; got {len(classes)} classes, the largest of '
-                             f'{sizes.max() if len(sizes) else 0} samples')
-        rng = np.random.default_rng(self.seed)
-        half = self.max_train_pairs // 2
-        order = np.argsort(inverse, kind='stable')  # samples grouped by class
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        # Same-class pairs: an anchor position in a class block of m >= 2 samples, then
-        # another position of that block at a random non-zero offset.
-        anchors = np.flatnonzero(sizes[inverse[order]] > 1)
-        pos = rng.choice(anchors, size=half)
-        block = inverse[order[pos]]
-        offset = (pos - starts[block] + rng.integers(1, sizes[block])) % sizes[block]
-        same1, same2 = order[pos], order[starts[block] + offset]
-        # Different-class pairs: uniform sample pairs, redrawn where the classes agree.
-        diff1 = rng.integers(0, len(y), size=half)
-        diff2 = rng.integers(0, len(y), size=half)
-        clash = inverse[diff1] == inverse[diff2]
-        while clash.any():
-            diff2[clash] = rng.integers(0, len(y), size=int(clash.sum()))
-            clash = inverse[diff1] == inverse[diff2]
-        first = np.concatenate([same1, diff1])
-        second = np.concatenate([same2, diff2])
-        labels = np.concatenate([np.ones(half, dtype=np.int64), np.zeros(half, dtype=np.int64)])
-        return first, second, labels
+        return balanced_pairs(y, self.max_train_pairs, self.seed, owner='PairSVM')
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> 'PairSVM':
         """Train on balanced pairs drawn from labelled features.

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from ..baselines import JointBayesian, PairSVM
+from ..baselines import JointBayesian, PairSVM, PartPairScorer
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
@@ -38,8 +38,10 @@ class Method:
         title (str): The row name in the paper.
         config (str): The config that trains its network.
         classifier (str, optional): ``'svm'`` or ``'jb'`` for the classical baselines, which
-            fit on the network's training-set features; None scores pairs by the squared
-            Euclidean distance of the learned embeddings. Defaults to None.
+            fit on the network's training-set features; None scores pairs by the config's
+            distance of the learned embeddings, or, where the config sets ``pair_scorer``,
+            by a :class:`PartPairScorer` fitted on the training-set features. Defaults to
+            None.
     """
     key: str
     title: str
@@ -303,13 +305,12 @@ class MainJob:
                 self._banner(f'{method.title}: training its {what}')
             ckpt = self._train(method.config, method.key if method.classifier is None
                                else 'fc_network', part_ckpt)
-            metrics, method_curves = self._timed(f'evaluate {method.key}', self.evaluate,
-                                                 method, ckpt)
-            results['methods'][method.key] = dict(title=method.title, checkpoint=ckpt,
-                                                  verification=metrics)
+            entry, method_curves = self._timed(f'evaluate {method.key}', self.evaluate,
+                                               method, ckpt)
+            results['methods'][method.key] = dict(title=method.title, checkpoint=ckpt, **entry)
             curves[method.key] = method_curves
             self.log(f'{method.title}: ' + ', '.join(
-                f'{name} acc {m["accuracy"]:.3f}' for name, m in metrics.items()))
+                f'{name} acc {m["accuracy"]:.3f}' for name, m in entry['verification'].items()))
 
         eianet = next((m for m in self.methods if m.key == 'eianet'), None)
         artefacts: Dict[str, str] = {}
@@ -321,20 +322,46 @@ class MainJob:
         return results
 
     # ------------------------------------------------------------- evaluation
-    def evaluate(self, method: Method, checkpoint: str) -> Tuple[Dict[str, dict], dict]:
-        """Verification metrics of one method on every pair list, and its ROC curves."""
+    def evaluate(self, method: Method, checkpoint: str) -> Tuple[dict, dict]:
+        """Verification of one method on every pair list: its results entry
+        (``verification``; with a config ``pair_scorer`` also ``verification_by_distance``
+        and ``pair_scorer`` weights) and its ROC curves."""
         cfg = self._config(method.config, method.key)
         model = build_trained_model(cfg, checkpoint)
         feats, samples, metainfo = collect_features(model, test_dataloader_of(cfg, 'test'))
+        pairs = metainfo['pairs']
+        entry: dict = {}
         if method.classifier is None:
-            score = negative_distance(checked_distance_metric(cfg, model, method.config))
+            metric = checked_distance_metric(cfg, model, method.config)
+            score = negative_distance(metric)
             score_fns = {'model': score, 'year': score}
+            scorer_cfg = cfg.get('pair_scorer')
+            if scorer_cfg is not None:
+                entry['verification_by_distance'] = pair_list_metrics(feats, samples, pairs,
+                                                                      score_fns)[0]
+                train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
+                score_fns, entry['pair_scorer'] = self._fit_part_scorers(
+                    metric, scorer_cfg, train_feats, train_samples)
         else:
             train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
             score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
-        metrics, curves = pair_list_metrics(feats, samples, metainfo['pairs'], score_fns)
+        entry['verification'], curves = pair_list_metrics(feats, samples, pairs, score_fns)
         self._test_samples[method.key] = samples
-        return metrics, curves
+        return entry, curves
+
+    def _fit_part_scorers(self, metric: str, scorer_cfg: dict, feats: np.ndarray,
+                          samples: List[dict]) -> Tuple[Dict[str, Callable], dict]:
+        """Fit a :class:`PartPairScorer` per level on training features: model level on
+        the models, year level on the model years of one model (a year-level pair shows
+        one model twice); returns the score functions and what each fit learned."""
+        models = np.array([s['coarse_label'] for s in samples])
+        years = np.array([s['id_label'] for s in samples])
+        score_fns, learned = {}, {}
+        for level, (y, groups) in dict(model=(models, None), year=(years, models)).items():
+            scorer = PartPairScorer(metric, seed=self.seed, part_names=self.part_names,
+                                    **scorer_cfg).fit(feats, y, groups)
+            score_fns[level], learned[level] = scorer.score, scorer.weights()
+        return score_fns, learned
 
     def _fit_classical(self, classifier: str, feats: np.ndarray,
                        samples: List[dict]) -> Dict[str, Callable]:

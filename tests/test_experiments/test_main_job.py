@@ -45,6 +45,16 @@ def test_results_json_holds_every_number(job_results):
             assert sum(g['pairs'] for g in groups.values()) == (metrics['num_pos']
                                                                 + metrics['num_neg'])
             assert sum(g['positives'] for g in groups.values()) == metrics['num_pos']
+    # EIA-Net is scored by its fitted part pair scorers, and keeps the distance's numbers
+    eianet = results['methods']['eianet']
+    assert set(eianet['verification_by_distance']) == set(eianet['verification'])
+    assert set(eianet['pair_scorer']) == {'model', 'year'}
+    for learned in eianet['pair_scorer'].values():
+        assert list(learned['distance']) == list(learned['shared']) == results['data'][
+            'part_names']
+        assert isinstance(learned['global_distance'], float)
+    for key in ('fc_jb', 'plain_drdl'):
+        assert 'pair_scorer' not in results['methods'][key]
     assert set(results['reid']) >= {'R1', 'R5', 'mAP', 'mINP'}
     assert 0.0 <= results['reid']['R1'] <= results['reid']['R5'] <= 1.0
 
@@ -89,7 +99,9 @@ def test_learning_check_tool_splits_the_main_jobs_eianet(job_results, capsys):
     with open(out) as f:
         check = json.load(f)
     assert set(check) == {'embedding', 'rmac', 'global'}
-    for name, metrics in results['methods']['eianet']['verification'].items():
+    # the learning check measures the embedding's distance, as the main job's
+    # verification_by_distance (its verification rows come from the pair scorer)
+    for name, metrics in results['methods']['eianet']['verification_by_distance'].items():
         for key in ('accuracy', 'auc'):
             assert check['embedding']['test'][name][key] == pytest.approx(metrics[key])
     for branch in check.values():
