@@ -67,7 +67,7 @@ test_evaluator = val_evaluator
 # images (model level: any two models; year level: two model years of one model), so that a
 # level is judged by the parts that decide it (the year by the parts a facelift redesigns).
 # Rescoring the saved test embeddings of seven demo seeds, the year-level AUC rose on 20 of 21
-# lists and the model-level AUC on 17 of 21 (docs/synthcars_learning.md, section 13). The
+# lists and the model-level AUC on 18 of 21 (docs/synthcars_learning.md, section 13). The
 # results keep the distance's numbers too (verification_by_distance). None: the distance.
 pair_scorer = dict(C=1.0, max_train_pairs=20000)
 # Every SynthCars network starts from the stage-1 backbone, which plays the part of the

@@ -10,11 +10,16 @@ import os
 import os.path as osp
 import time
 
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 from mmengine.dist import is_main_process
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import eianet_mm  # noqa: F401  (registers modules, safe checkpoint loading)
+from eianet_mm.apis.inference import checked_distance_metric
+from eianet_mm.baselines import fit_verification_scorers
+from eianet_mm.evaluation.metrics import VerificationMetric
+from eianet_mm.experiments.runs import build_trained_model, collect_features, train_set_loader
 from eianet_mm.utils.config import read_config
 from eianet_mm.utils.launch import configure_launcher
 from eianet_mm.utils.results_table import format_results_table
@@ -38,6 +43,27 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def attach_pair_scorers(runner: Runner, cfg: Config, checkpoint: str) -> None:
+    """Fit the config's part pair scorers (``pair_scorer``) on the training set's
+    embeddings and hand them to the test evaluator's verification metrics, as the main job
+    does (eianet_mm/baselines/part_pair_scorer.py)."""
+    metrics = [m for m in runner.test_loop.evaluator.metrics
+               if isinstance(m, VerificationMetric)]
+    if not metrics:
+        return
+    model = build_trained_model(cfg, checkpoint)
+    print_log('pair_scorer: embedding the training images to fit the part pair scorers',
+              logger='current')
+    feats, samples, _ = collect_features(model, train_set_loader(cfg))
+    scorers = fit_verification_scorers(checked_distance_metric(cfg, model), feats, samples,
+                                       **cfg.pair_scorer)
+    for level, scorer in scorers.items():
+        weights = ', '.join(f'{k} {v:+.2f}' for k, v in scorer.weights()['distance'].items())
+        print_log(f'pair_scorer {level}: part distance weights {weights}', logger='current')
+    for metric in metrics:
+        metric.pair_scorers = {level: s.score for level, s in scorers.items()}
+
+
 def main() -> None:
     args = parse_args()
     if not osp.isfile(args.checkpoint):
@@ -55,6 +81,8 @@ def main() -> None:
     configure_launcher(cfg)
 
     runner = Runner.from_cfg(cfg)
+    if cfg.get('pair_scorer') is not None and is_main_process():
+        attach_pair_scorers(runner, cfg, args.checkpoint)
     metrics = runner.test()
     if is_main_process():
         print(format_results_table(metrics))

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from ..evaluation.functional.distance import codetected_layout, prepare_features
 from .pair_sampling import balanced_pairs
 
-__all__ = ['PartPairScorer']
+__all__ = ['PartPairScorer', 'fit_verification_scorers']
 
 
 class PartPairScorer:
@@ -130,3 +130,36 @@ class PartPairScorer:
         if len(coef) > 2 * num:
             out['global_distance'] = coef[2 * num]
         return out
+
+
+def fit_verification_scorers(metric: str,
+                             feats: np.ndarray,
+                             samples: Sequence[dict],
+                             part_names: Optional[Sequence[str]] = None,
+                             **scorer_kwargs) -> Dict[str, PartPairScorer]:
+    """One :class:`PartPairScorer` per verification level, fitted on training embeddings:
+    ``'model'`` on the vehicle models (``coarse_label``), ``'year'`` on the model years
+    (``id_label``) with different-year pairs drawn within one model, as a year-level pair
+    shows one model twice.
+
+    Args:
+        metric (str): The model's ``'codetected:NxK'`` distance.
+        feats (np.ndarray): Training embeddings, ``[N, D]``.
+        samples (Sequence[dict]): Their data samples (``coarse_label``, ``id_label``).
+        part_names (Sequence[str], optional): Names of the parts. Defaults to None.
+        **scorer_kwargs: ``C``, ``max_train_pairs``, ``seed`` of the scorers.
+
+    Returns:
+        dict[str, PartPairScorer]: ``{'model': ..., 'year': ...}``.
+    """
+    missing = [k for k in ('coarse_label', 'id_label') if samples and k not in samples[0]]
+    if missing:
+        raise KeyError(f'fit_verification_scorers: the training samples lack {missing} '
+                       '(the model and model-year labels)')
+    models = np.array([s['coarse_label'] for s in samples])
+    years = np.array([s['id_label'] for s in samples])
+    return {
+        level: PartPairScorer(metric, part_names=part_names, **scorer_kwargs).fit(
+            feats, y, groups)
+        for level, (y, groups) in dict(model=(models, None), year=(years, models)).items()
+    }

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from ..baselines import JointBayesian, PairSVM, PartPairScorer
+from ..baselines import JointBayesian, PairSVM, fit_verification_scorers
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
@@ -40,8 +40,8 @@ class Method:
         classifier (str, optional): ``'svm'`` or ``'jb'`` for the classical baselines, which
             fit on the network's training-set features; None scores pairs by the config's
             distance of the learned embeddings, or, where the config sets ``pair_scorer``,
-            by a :class:`PartPairScorer` fitted on the training-set features. Defaults to
-            None.
+            by part pair scorers fitted on the training-set features
+            (:func:`~eianet_mm.baselines.fit_verification_scorers`). Defaults to None.
     """
     key: str
     title: str
@@ -340,28 +340,16 @@ class MainJob:
                 entry['verification_by_distance'] = pair_list_metrics(feats, samples, pairs,
                                                                       score_fns)[0]
                 train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
-                score_fns, entry['pair_scorer'] = self._fit_part_scorers(
-                    metric, scorer_cfg, train_feats, train_samples)
+                scorers = fit_verification_scorers(metric, train_feats, train_samples,
+                                                   self.part_names, **scorer_cfg)
+                score_fns = {level: s.score for level, s in scorers.items()}
+                entry['pair_scorer'] = {level: s.weights() for level, s in scorers.items()}
         else:
             train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
             score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
         entry['verification'], curves = pair_list_metrics(feats, samples, pairs, score_fns)
         self._test_samples[method.key] = samples
         return entry, curves
-
-    def _fit_part_scorers(self, metric: str, scorer_cfg: dict, feats: np.ndarray,
-                          samples: List[dict]) -> Tuple[Dict[str, Callable], dict]:
-        """Fit a :class:`PartPairScorer` per level on training features: model level on
-        the models, year level on the model years of one model (a year-level pair shows
-        one model twice); returns the score functions and what each fit learned."""
-        models = np.array([s['coarse_label'] for s in samples])
-        years = np.array([s['id_label'] for s in samples])
-        score_fns, learned = {}, {}
-        for level, (y, groups) in dict(model=(models, None), year=(years, models)).items():
-            scorer = PartPairScorer(metric, seed=self.seed, part_names=self.part_names,
-                                    **scorer_cfg).fit(feats, y, groups)
-            score_fns[level], learned[level] = scorer.score, scorer.weights()
-        return score_fns, learned
 
     def _fit_classical(self, classifier: str, feats: np.ndarray,
                        samples: List[dict]) -> Dict[str, Callable]:

@@ -121,6 +121,38 @@ def _against_plain_drdl(results: dict) -> List[str]:
     return lines + ['']
 
 
+def _pair_scorers(results: dict) -> List[str]:
+    """For each method scored by fitted part pair scorers: its numbers by the distance
+    alone against the scorer's, and the weight each scorer gives each part's distance."""
+    lines: List[str] = []
+    for method in results['methods'].values():
+        if 'pair_scorer' not in method:
+            continue
+        names = sorted(method['verification'])
+        lines += [f'## {method["title"]}: the learned part weighting', '',
+                  'Its verification rows above come from a `PartPairScorer` per level '
+                  '(logistic regression on the distances of the parts both images show, '
+                  'fitted on training pairs; config `pair_scorer`). By the distance alone:',
+                  '', '| list | distance acc / AUC | scorer acc / AUC |', '|---|---|---|']
+        for name in names:
+            d, m = method['verification_by_distance'][name], method['verification'][name]
+            lines.append(f'| {name} | {d["accuracy"]:.3f} / {d["auc"]:.3f} | '
+                         f'{m["accuracy"]:.3f} / {m["auc"]:.3f} |')
+        learned = method['pair_scorer']
+        levels = list(learned)
+        lines += ['', 'Weight of each distance in the log-odds of "same" (negative: a larger '
+                  'distance speaks for "different"):', '',
+                  '| part | ' + ' | '.join(levels) + ' |', '|---' * (1 + len(levels)) + '|']
+        for part in learned[levels[0]]['distance']:
+            lines.append(f'| {part} | ' + ' | '.join(
+                f'{learned[lv]["distance"][part]:+.2f}' for lv in levels) + ' |')
+        if all('global_distance' in learned[lv] for lv in levels):
+            lines.append('| global branch | ' + ' | '.join(
+                f'{learned[lv]["global_distance"]:+.2f}' for lv in levels) + ' |')
+        lines.append('')
+    return lines
+
+
 def _by_viewpoint(results: dict, level: str = 'year') -> List[str]:
     """AUC of each method per viewpoint pair of the ``level`` lists (when measured): which
     views a method can compare."""
@@ -179,6 +211,7 @@ def write_report(path: str, results: dict) -> str:
                          'negatives are the same model with another year)')):
         lines += [f'## {text}', ''] + _verification_table(results, level) + ['']
     lines += _against_plain_drdl(results)
+    lines += _pair_scorers(results)
     lines += _by_viewpoint(results)
     if results.get('reid'):
         r = results['reid']

@@ -6,6 +6,7 @@ import pytest
 
 from eianet_mm.experiments import MainJob
 from tools import learning_check as learning_check_tool
+from tools import test as evaluation_tool
 from eianet_mm.datasets.synthcars import SynthCarsConfig
 from eianet_mm.experiments.main_job import PART_RPN_CONFIG, ensure_synthcars
 from eianet_mm.experiments.report import write_report
@@ -65,6 +66,15 @@ def test_report_and_pictures_are_written(job_results):
     report = (work / 'report.md').read_text()
     assert 'Year-level verification' in report and 'Plain DRDL' in report
     assert '## Year-level AUC by viewpoint pair' in report and '**year_hard**' in report
+    # the learned part weighting: distance against scorer, and a weight per part and level
+    eianet = results['methods']['eianet']
+    assert '## EIA-Net (RPN + CR-MAC + EIAL + MCCL): the learned part weighting' in report
+    d, m = eianet['verification_by_distance']['year_hard'], eianet['verification']['year_hard']
+    assert (f'| year_hard | {d["accuracy"]:.3f} / {d["auc"]:.3f} | {m["accuracy"]:.3f} / '
+            f'{m["auc"]:.3f} |') in report
+    part = results['data']['part_names'][0]
+    assert (f'| {part} | {eianet["pair_scorer"]["model"]["distance"][part]:+.2f} | '
+            f'{eianet["pair_scorer"]["year"]["distance"][part]:+.2f} |') in report
     hard = results['methods']['eianet']['verification']['year_hard']['by_viewpoint']
     group, g = next(iter(hard.items()))
     assert f'| {group} | {g["pairs"]} ({g["positives"]}) | ' in report
@@ -83,6 +93,27 @@ def test_report_and_pictures_are_written(job_results):
     for run in ('fc_network', 'plain_drdl', 'eianet'):
         cfg_text = (work / run / f'{_config_name(run)}.py').read_text()
         assert "load_from = '" + str(work / 'part_rpn' / 'iter_2.pth') + "'" in cfg_text
+
+
+def test_test_tool_scores_with_the_pair_scorers_as_the_main_job(job_results, monkeypatch,
+                                                                 capsys):
+    """tools/test.py on the main job's EIA-Net: the config's pair_scorer is fitted on the
+    training images and scores the lists, giving the main job's numbers."""
+    results, root, _ = job_results
+    run = root / 'work' / 'eianet'
+    out = root / 'test_tool.json'
+    monkeypatch.setattr('sys.argv', ['test.py', str(run / 'eianet_r18_synthcars.py'),
+                                     str(run / 'iter_2.pth'), '--work-dir',
+                                     str(root / 'test_tool'), '--out', str(out),
+                                     '--cfg-options', 'log_level=INFO'])
+    evaluation_tool.main()
+    captured = capsys.readouterr()
+    assert 'pair_scorer year: part distance weights' in captured.out + captured.err
+    with open(out) as f:
+        metrics = json.load(f)['metrics']
+    for name, expected in results['methods']['eianet']['verification'].items():
+        for key in ('accuracy', 'auc'):
+            assert metrics[f'verification/{name}/{key}'] == pytest.approx(expected[key])
 
 
 def test_learning_check_tool_splits_the_main_jobs_eianet(job_results, capsys):

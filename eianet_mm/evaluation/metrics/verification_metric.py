@@ -1,6 +1,6 @@
 """Pair verification metric over the pair lists of ``dataset_meta['pairs']``."""
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -39,6 +39,11 @@ class VerificationMetric(BaseMetric):
     classes (``year_hard[front / side]/auc``, a row of its own in tools/test.py's table):
     which views a network can compare.
 
+    ``pair_scorers`` (set after construction, since they are fitted on the training set,
+    e.g. by tools/test.py from a config's ``pair_scorer``): ``level -> score function`` of
+    two row-aligned embedding batches (higher = same); a list whose name starts with
+    ``<level>_`` is then scored by it instead of ``-distance``.
+
     Args:
         metric (str): ``'euclidean'`` (squared), ``'cosine'`` or ``'codetected:NxK'`` (the
             parts detected in both images only; see
@@ -74,6 +79,7 @@ class VerificationMetric(BaseMetric):
         self.seed = seed
         self.by_viewpoint = by_viewpoint
         self.outfile_prefix = outfile_prefix
+        self.pair_scorers: Dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {}
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Keep each sample's ``img_id`` and embedding.
@@ -137,7 +143,13 @@ class VerificationMetric(BaseMetric):
                                  f'have different lengths {sizes}')
             rows1 = self._lookup(plist['img_id1'], sorted_ids, order, name, source)
             rows2 = self._lookup(plist['img_id2'], sorted_ids, order, name, source)
-            scores = -paired_distance(feats[rows1], feats[rows2], self.metric).double().numpy()
+            scorer = self.pair_scorers.get(name.split('_')[0])
+            if scorer is None:
+                scores = -paired_distance(feats[rows1], feats[rows2],
+                                          self.metric).double().numpy()
+            else:
+                scores = np.asarray(scorer(feats[rows1].numpy(), feats[rows2].numpy()),
+                                    dtype=np.float64)
             try:
                 res = verification_metrics(scores, labels, n_folds=self.n_folds, seed=self.seed)
             except ValueError as err:
