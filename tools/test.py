@@ -43,14 +43,14 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def attach_pair_scorers(runner: Runner, cfg: Config, checkpoint: str) -> None:
+def attach_pair_scorers(runner: Runner, cfg: Config, checkpoint: str) -> bool:
     """Fit the config's part pair scorers (``pair_scorer``) on the training set's
     embeddings and hand them to the test evaluator's verification metrics, as the main job
-    does (eianet_mm/baselines/part_pair_scorer.py)."""
+    does (eianet_mm/baselines/part_pair_scorer.py). Returns whether there were any."""
     metrics = [m for m in runner.test_loop.evaluator.metrics
                if isinstance(m, VerificationMetric)]
     if not metrics:
-        return
+        return False
     model = build_trained_model(cfg, checkpoint)
     print_log('pair_scorer: embedding the training images to fit the part pair scorers',
               logger='current')
@@ -62,6 +62,7 @@ def attach_pair_scorers(runner: Runner, cfg: Config, checkpoint: str) -> None:
         print_log(f'pair_scorer {level}: part distance weights {weights}', logger='current')
     for metric in metrics:
         metric.pair_scorers = {level: s.score for level, s in scorers.items()}
+    return True
 
 
 def main() -> None:
@@ -81,13 +82,18 @@ def main() -> None:
     configure_launcher(cfg)
 
     runner = Runner.from_cfg(cfg)
+    scored_by = None
     if cfg.get('pair_scorer') is not None and is_main_process():
-        attach_pair_scorers(runner, cfg, args.checkpoint)
+        if attach_pair_scorers(runner, cfg, args.checkpoint):
+            scored_by = dict(cfg.pair_scorer)
     metrics = runner.test()
     if is_main_process():
         print(format_results_table(metrics))
         record = dict(config=args.config, checkpoint=args.checkpoint,
                       time=time.strftime('%Y-%m-%d %H:%M:%S'), metrics=metrics)
+        if scored_by is not None:
+            # verification thresholds on the scorers' log-odds, not on a distance
+            record['pair_scorer'] = scored_by
         outputs = [osp.join(cfg.work_dir, 'results.json')] + ([args.out] if args.out else [])
         for path in outputs:
             os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)

@@ -16,7 +16,12 @@ this order:
    - the demo's (``tools/demo.py``, one folder above each run's checkpoints):
      ``{'methods': {key: {'checkpoint': path, 'verification': {'<level>_<split>':
      {'threshold': t, ...}}}}}``, used only when exactly one method names the checkpoint
-     (the classical baselines share one network and score pairs otherwise).
+     (the classical baselines share one network and score pairs otherwise); from
+     ``verification_by_distance`` instead when the method was scored by part pair scorers.
+
+   A ``tools/test.py`` results file of lists scored by part pair scorers (the config's
+   ``pair_scorer``; the record says ``pair_scorer``) holds thresholds on the scorers'
+   log-odds, not on a distance: it is not used (with a warning).
 
    ``t`` is the accuracy-maximising threshold on the *score* ``-distance`` fitted on all
    pairs of that list; the distance threshold is ``-t``. The split is ``medium`` (any
@@ -105,6 +110,12 @@ def _results_metrics(record: Mapping, checkpoint: str, path: str) -> Optional[di
             warnings.warn(f'{path} holds the results of {named}, not of {checkpoint}; its '
                           'thresholds are not used')
             return None
+        if record.get('pair_scorer') is not None:
+            warnings.warn(f'{path}: its lists were scored by part pair scorers, so its '
+                          'thresholds are on their log-odds, not on a distance, and are not '
+                          'used (tools/test.py --cfg-options pair_scorer=None gives distance '
+                          'thresholds)')
+            return None
         return dict(record['metrics'])
     matching = [m for m in record['methods'].values()
                 if names_checkpoint(str(m.get('checkpoint', '')), checkpoint)]
@@ -113,8 +124,10 @@ def _results_metrics(record: Mapping, checkpoint: str, path: str) -> Optional[di
                       'not used')
     if len(matching) != 1:
         return None
+    method = matching[0]
+    by_distance = method.get('verification_by_distance', method.get('verification', {}))
     return {f'{name}/{key}': value
-            for name, values in matching[0].get('verification', {}).items()
+            for name, values in by_distance.items()
             for key, value in values.items()}
 
 

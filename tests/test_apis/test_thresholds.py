@@ -80,6 +80,25 @@ def test_the_demo_report_one_folder_up(tmp_path):
     assert find_thresholds(str(tmp_path / 'eianet' / 'iter_1.pth')) == {}
 
 
+def test_pair_scored_results_give_the_distances_thresholds(tmp_path):
+    """Lists scored by part pair scorers hold log-odds thresholds: the demo's distance
+    numbers are used instead, and tools/test.py's file is refused."""
+    (tmp_path / 'eianet').mkdir()
+    scorer = {'year_hard': {'accuracy': 0.8, 'threshold': 0.4}}
+    distance = {'year_hard': {'accuracy': 0.7, 'threshold': -1.5}}
+    (tmp_path / 'results.json').write_text(json.dumps(dict(seed=7, methods=dict(
+        eianet=dict(checkpoint='work_dirs/demo/eianet/iter_9.pth', verification=scorer,
+                    verification_by_distance=distance)))))
+    found = find_thresholds(str(tmp_path / 'eianet' / 'iter_9.pth'))
+    assert {k: v['threshold'] for k, v in found.items()} == {'year': 1.5}
+    ckpt = tmp_path / 'eianet' / 'iter_9.pth'
+    (tmp_path / 'eianet' / 'results.json').write_text(json.dumps(dict(
+        config='c.py', checkpoint=str(ckpt), metrics=METRICS, pair_scorer=dict(C=1.0))))
+    with pytest.warns(UserWarning, match='scored by part pair scorers.*pair_scorer=None'):
+        found = find_thresholds(str(ckpt))
+    assert found['year']['threshold'] == 1.5  # the demo's file one folder up
+
+
 def test_checkpoint_meta_wins_over_results_json(tmp_path):
     write_results(tmp_path, tmp_path / 'ckpt.pth')
     meta = {'verification_thresholds': {'metric': 'cosine', 'model': 0.25}}
