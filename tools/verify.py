@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> dict:
     print(f'distance ({result.metric}): {result.distance:.6f}')
     if result.threshold is None:
         print('threshold: none found (pass --threshold, or run tools/test.py so that '
-              'results.json lies beside the checkpoint); no decision')
+              'results.json lies beside the checkpoint, with --cfg-options pair_scorer=None '
+              'for a config that sets pair_scorer); no decision')
     else:
         print(f'threshold: {result.threshold:.6f} ({result.threshold_source})')
     print(decision_text(result.distance, result.threshold, result.same, result.level))
