@@ -72,9 +72,16 @@ class PartPairScorer:
         if X1.ndim != 2 or X1.shape != X2.shape:
             raise ValueError(f'PartPairScorer: X1 and X2 must both be [M, D], got '
                              f'{X1.shape} and {X2.shape}')
+        return self._features_of_prepared(self._prepare(X1), self._prepare(X2))
+
+    def _prepare(self, X: np.ndarray) -> np.ndarray:
+        """Unit part vectors, unit global vector and detected flags of each row
+        (:func:`~eianet_mm.evaluation.functional.distance.prepare_features`)."""
+        return prepare_features(torch.from_numpy(X.astype(np.float64)), self.metric).numpy()
+
+    def _features_of_prepared(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`pair_features` of row-aligned prepared rows."""
         num, dims = self.layout
-        a, b = (prepare_features(torch.from_numpy(X.astype(np.float64)), self.metric).numpy()
-                for X in (X1, X2))
         split, flags = num * dims, a.shape[1] - num
         common = a[:, flags:] * b[:, flags:]
         part_dot = (a[:, :split] * b[:, :split]).reshape(-1, num, dims).sum(axis=2)
@@ -105,8 +112,9 @@ class PartPairScorer:
                              f'and {np.shape(y)}')
         first, second, labels = balanced_pairs(y, self.max_train_pairs, self.seed, groups,
                                                owner='PartPairScorer')
+        prepared = self._prepare(X)  # once per image, not once per pair
         self.model_ = LogisticRegression(C=self.C, max_iter=1000)
-        self.model_.fit(self.pair_features(X[first], X[second]), labels)
+        self.model_.fit(self._features_of_prepared(prepared[first], prepared[second]), labels)
         return self
 
     def score(self, X1: np.ndarray, X2: np.ndarray) -> np.ndarray:
