@@ -48,7 +48,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='dataset seed (default: 0)')
     parser.add_argument(
         '--preset', choices=sorted(PRESETS), default='demo',
-        help='preset the number options override (default: demo, about 5,300 images of '
+        help='preset the number options override (default: demo, about 7,900 images of '
         '128x128, a few seconds on 2 cores; tiny: a test-sized set; large: about 14,000 '
         'images of 224x224)')
     for flag, field, text in NUMBER_OPTIONS:

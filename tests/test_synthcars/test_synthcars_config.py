@@ -14,9 +14,9 @@ def test_demo_preset_is_the_default_and_sized_for_the_demo():
     n_compcars = cfg.years_per_model * (n_train * cfg.images_per_class
                                         + n_test * cfg.test_images_per_class)
     n_reid = 2 * cfg.instances * cfg.cameras_per_instance * cfg.images_per_camera
-    assert (n_compcars, n_reid) == (3960, 1152)
+    assert (n_compcars, n_reid) == (6600, 1152)
     assert cfg.compcars_images_per_class('train') == 120
-    assert cfg.compcars_images_per_class('test') == 24
+    assert cfg.compcars_images_per_class('test') == 200
     assert cfg.image_size == 128
     assert cfg.num_test_models == 5 and cfg.num_reid_test_ids == 48
 
@@ -67,7 +67,7 @@ def test_to_dict_is_json_ready():
     d = SynthCarsConfig().to_dict()
     assert d['year_parts'] == ['head_light', 'tail_light', 'wheel']
     assert (d['min_parts_per_year'], d['max_parts_per_year']) == (3, 3)
-    assert (d['images_per_class'], d['test_images_per_class']) == (120, 24)
+    assert (d['images_per_class'], d['test_images_per_class']) == (120, 200)
 
 
 def test_zero_test_images_per_class_means_images_per_class():
