@@ -144,7 +144,9 @@ def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[s
         score_fns (dict): ``'model'`` / ``'year'`` -> similarity of two embedding batches.
 
     Returns:
-        tuple: ``name -> {accuracy, auc, ..., n_folds[, by_viewpoint]}`` (``by_viewpoint``:
+        tuple: ``name -> {accuracy, auc, ..., n_folds, fold_accuracy[, by_viewpoint]}``
+        (``fold_accuracy``: the held-out accuracy of each fold; the folds depend only on the
+        labels, so every method scored on a list has the same ones; ``by_viewpoint``:
         ``'front / side' -> {pairs, positives, auc}``, see :func:`auc_by_viewpoint_pair`) and
         ``name -> {fpr, tpr}``.
     """
@@ -160,6 +162,7 @@ def pair_list_metrics(feats: np.ndarray, samples: List[dict], pair_lists: Dict[s
         full = verification_metrics(scores, labels, n_folds=n_folds, seed=0)
         metrics[name] = {k: full[k] for k in SUMMARY_KEYS}
         metrics[name]['n_folds'] = n_folds
+        metrics[name]['fold_accuracy'] = [float(a) for a in full['fold_accuracy']]
         if viewpoint is not None:
             metrics[name]['by_viewpoint'] = auc_by_viewpoint_pair(
                 scores, labels, [viewpoint[i] for i in pairs['img_id1']],

@@ -4,7 +4,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import cv2
 import numpy as np
 
-from ..evaluation.functional import pairwise_distance
+from ..evaluation.functional import paired_fold_difference, pairwise_distance
 from ..visualization import draw_parts, draw_parts_grid, draw_ranking_list, vstack, write_png
 
 LEVELS = ('model', 'year')
@@ -105,7 +105,8 @@ def _verification_table(results: dict, level: str) -> List[str]:
 
 
 def _against_plain_drdl(results: dict) -> List[str]:
-    """EIA-Net's accuracy minus Plain DRDL's on every pair list, when both were run."""
+    """EIA-Net's accuracy minus Plain DRDL's on every pair list, when both were run, with the
+    standard error of the paired fold differences where both results hold their folds."""
     methods = results['methods']
     if 'eianet' not in methods or 'plain_drdl' not in methods:
         return []
@@ -113,12 +114,23 @@ def _against_plain_drdl(results: dict) -> List[str]:
              '| level | ' + ' | '.join(f'{d} acc' for d in DIFFICULTIES) + ' | ahead on |',
              '|---' * (2 + len(DIFFICULTIES)) + '|']
     for level in ('model', 'year'):
-        diffs = [methods['eianet']['verification'][f'{level}_{d}']['accuracy']
-                 - methods['plain_drdl']['verification'][f'{level}_{d}']['accuracy']
-                 for d in DIFFICULTIES]
-        lines.append(f'| {level} | ' + ' | '.join(f'{x:+.3f}' for x in diffs)
-                     + f' | {sum(x > 0 for x in diffs)} of {len(diffs)} lists |')
-    return lines + ['']
+        cells, ahead = [], 0
+        for d in DIFFICULTIES:
+            eia = methods['eianet']['verification'][f'{level}_{d}']
+            plain = methods['plain_drdl']['verification'][f'{level}_{d}']
+            diff = eia['accuracy'] - plain['accuracy']
+            ahead += diff > 0
+            folds = eia.get('fold_accuracy'), plain.get('fold_accuracy')
+            if None in folds or len(folds[0]) != len(folds[1]) or len(folds[0]) < 2:
+                cells.append(f'{diff:+.3f}')
+            else:
+                cells.append(f'{diff:+.3f} ± {paired_fold_difference(*folds)[1]:.3f}')
+        lines.append(f'| {level} | ' + ' | '.join(cells) + f' | {ahead} of {len(cells)} lists |')
+    return lines + ['', 'Accuracy differences; ± the standard error of the difference over the '
+                    'pairs (both methods are scored on the same cross-validation folds: the '
+                    'standard deviation of the per-fold differences over the square root of '
+                    'the number of folds). Pairs share images, so another draw of test images '
+                    'moves a difference somewhat more.', '']
 
 
 def _pair_scorers(results: dict) -> List[str]:

@@ -4,8 +4,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
-from eianet_mm.evaluation import (auc_by_group, roc_curve, stratified_folds, tpr_at_fpr,
-                                  verification_metrics)
+from eianet_mm.evaluation import (auc_by_group, paired_fold_difference, roc_curve,
+                                  stratified_folds, tpr_at_fpr, verification_metrics)
 from eianet_mm.evaluation.functional.verification import best_threshold
 
 
@@ -133,3 +133,21 @@ def test_auc_by_group_against_sklearn_per_group():
     assert out['front / side']['auc'] > 0.7 > out['rear / side']['auc']
     with pytest.raises(ValueError, match='groups has 299 entries but scores has 300'):
         auc_by_group(scores, labels, list(groups[:-1]))
+
+
+def test_paired_fold_difference_against_direct_computation():
+    a = [0.70, 0.65, 0.72, 0.68]
+    b = [0.60, 0.66, 0.62, 0.64]
+    diff, se = paired_fold_difference(a, b)
+    d = [0.10, -0.01, 0.10, 0.04]  # a_k - b_k
+    mean = sum(d) / 4
+    assert diff == pytest.approx(mean) and diff == pytest.approx(np.mean(a) - np.mean(b))
+    assert se == pytest.approx((sum((x - mean) ** 2 for x in d) / 3) ** 0.5 / 2)
+    # the same folds of two methods that move together: the error of the difference is small
+    # although each method's own fold spread is large
+    assert paired_fold_difference([0.5, 0.9, 0.7], [0.48, 0.88, 0.68]) == pytest.approx(
+        (0.02, 0.0), abs=1e-12)
+    with pytest.raises(ValueError, match=r'got shapes \(3,\) and \(2,\)'):
+        paired_fold_difference([0.5, 0.6, 0.7], [0.5, 0.6])
+    with pytest.raises(ValueError, match='at least 2 fold accuracies'):
+        paired_fold_difference([0.5], [0.4])

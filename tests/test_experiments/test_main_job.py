@@ -2,6 +2,7 @@
 import json
 import os.path as osp
 
+import numpy as np
 import pytest
 
 from eianet_mm.experiments import MainJob
@@ -214,7 +215,21 @@ def test_report_compares_eianet_with_plain_drdl_list_by_list(job_results, tmp_pa
     with open(write_report(str(tmp_path / 'report.md'), dict(results, methods=methods))) as f:
         report = f.read()
     assert '## EIA-Net against Plain DRDL' in report
-    assert '| year | +0.125 | -0.050 | +0.250 | 2 of 3 lists |' in report
+    # ± the standard error of the paired fold differences
+    errors = []
+    for name in ('year_easy', 'year_medium', 'year_hard'):
+        d = np.subtract(methods['eianet']['verification'][name]['fold_accuracy'],
+                        methods['plain_drdl']['verification'][name]['fold_accuracy'])
+        assert len(d) == methods['eianet']['verification'][name]['n_folds'] >= 2
+        errors.append(np.std(d, ddof=1) / np.sqrt(len(d)))
+    assert ('| year | +0.125 ± {:.3f} | -0.050 ± {:.3f} | +0.250 ± {:.3f} | 2 of 3 lists |'
+            .format(*errors)) in report
+    # results without the folds (written before they were kept): the differences alone
+    for method in methods.values():
+        for metrics in method['verification'].values():
+            del metrics['fold_accuracy']
+    with open(write_report(str(tmp_path / 'old.md'), dict(results, methods=methods))) as f:
+        assert '| year | +0.125 | -0.050 | +0.250 | 2 of 3 lists |' in f.read()
     del methods['plain_drdl']
     with open(write_report(str(tmp_path / 'other.md'), dict(results, methods=methods))) as f:
         assert 'against Plain DRDL' not in f.read()

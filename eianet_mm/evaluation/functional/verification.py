@@ -207,6 +207,27 @@ def verification_metrics(scores: ArrayLike,
     }
 
 
+def paired_fold_difference(folds_a: Sequence[float],
+                           folds_b: Sequence[float]) -> Tuple[float, float]:
+    """Accuracy difference of two methods scored on the same cross-validation folds, and its
+    standard error over the folds' paired differences (``std(a_k - b_k, ddof=1) / sqrt(K)``).
+
+    Args:
+        folds_a (Sequence[float]): Held-out accuracy of each fold, method A.
+        folds_b (Sequence[float]): The same folds' accuracies, method B.
+
+    Returns:
+        tuple[float, float]: Mean of ``a_k - b_k`` (= A's accuracy minus B's) and its
+        standard error.
+    """
+    a, b = np.asarray(folds_a, dtype=float), np.asarray(folds_b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape or a.size < 2:
+        raise ValueError('paired_fold_difference needs two equal-length sequences of at least '
+                         f'2 fold accuracies, got shapes {a.shape} and {b.shape}')
+    diffs = a - b
+    return float(diffs.mean()), float(diffs.std(ddof=1) / np.sqrt(diffs.size))
+
+
 def auc_by_group(scores: ArrayLike, labels: ArrayLike,
                  groups: Sequence[Hashable]) -> Dict[Hashable, Dict[str, object]]:
     """ROC AUC of every group of pairs (for instance the viewpoint pair of each pair).
