@@ -36,12 +36,14 @@ def main() -> None:
                         help='runs per worker count; the best is reported (default: 1)')
     parser.add_argument('--seed', type=int, default=0, help='default: 0')
     parser.add_argument('--quick', action='store_true',
-                        help="8 CompCars images per class (not 24); 1 worker unless --workers")
+                        help='8 CompCars images per model-year (not 120 / 200); 1 worker unless '
+                        '--workers')
     args = parser.parse_args()
     if args.workers is None:
         args.workers = [1] if args.quick else [1, 2]
     cfg = SynthCarsConfig(image_size=args.image_size,
-                          **(dict(images_per_class=8) if args.quick else {}))
+                          **(dict(images_per_class=8, test_images_per_class=0)
+                             if args.quick else {}))
     results = {}
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'SynthCars generation, demo sizes at {args.image_size}x{args.image_size}, '

@@ -11,7 +11,7 @@ from eianet_mm.datasets.synthcars.difficulty import (_best_threshold, cv_accurac
 
 def test_histogram_near_chance_and_part_oracle_well_above_on_year_pairs(tmp_path):
     cfg = SynthCarsConfig(makes=3, models_per_make=2, years_per_model=2, images_per_class=24,
-                          test_model_fraction=0.5, instances=4, cameras=2,
+                          test_images_per_class=0, test_model_fraction=0.5, instances=4, cameras=2,
                           cameras_per_instance=2, images_per_camera=1, image_size=96,
                           occlusion_prob=0.25, clutter_max=8)  # the tiny/large nuisance
     generate(str(tmp_path), cfg, seed=0, num_workers=2)
