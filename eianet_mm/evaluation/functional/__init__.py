@@ -8,6 +8,5 @@ from .verification import (auc_by_group, paired_fold_difference, roc_curve, stra
 __all__ = [
     'auc_by_group', 'draw_vehicleid_gallery', 'evaluate_rank', 'evaluate_rank_features',
     'evaluate_vehicleid', 'paired_distance', 'paired_fold_difference', 'pairwise_distance',
-    'roc_curve',
-    'stratified_folds', 'tpr_at_fpr', 'verification_metrics'
+    'roc_curve', 'stratified_folds', 'tpr_at_fpr', 'verification_metrics'
 ]
