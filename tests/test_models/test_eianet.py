@@ -21,6 +21,16 @@ def is_global_fc_bias(name: str) -> bool:
     return name.startswith('global_branch.') and 'fc' in name and name.endswith('.bias')
 
 
+STAGE2_ONLY = ('global_branch.', 'part_projection.', 'metric_head.')
+
+
+def load_stage1(model, stage1):
+    """Load a stage-1 state dict the way mmengine's ``load_from`` does (not strict); only
+    the modules stage 1 never trains may be missing."""
+    result = model.load_state_dict(stage1.state_dict(), strict=False)
+    assert result.missing_keys and all(k.startswith(STAGE2_ONLY) for k in result.missing_keys)
+
+
 def total_loss(losses):
     return sum(sum(v) if isinstance(v, list) else v for k, v in losses.items() if 'loss' in k)
 
@@ -249,11 +259,32 @@ def test_config_errors():
         model(torch.zeros(1, 3, 32, 32), mode='tensor')
 
 
+def test_stage1_state_dict_leaves_out_the_untrained_stage2_modules():
+    """A stage-1 checkpoint holds what stage 1 trains: stage 2 keeps its own initialisation of
+    the global branch, and a stage-1 model loads it strictly (keeping its own)."""
+    stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
+    state = stage1.state_dict()
+    assert not [k for k in state if k.startswith(STAGE2_ONLY)]
+    assert any(k.startswith('backbone.') for k in state)
+    assert any(k.startswith('rpn_head.') for k in state)
+    stage2 = build(tiny_cfg(), seed=2)
+    own = {k: v.clone() for k, v in stage2.global_branch.state_dict().items()}
+    load_stage1(stage2, stage1)
+    for key, value in stage2.global_branch.state_dict().items():
+        assert torch.equal(value, own[key]), key
+    again = build(tiny_cfg(stage='part_rpn'), seed=3)
+    kept = {k: v.clone() for k, v in again.global_branch.state_dict().items()}
+    again.load_state_dict(state)  # strict
+    assert torch.equal(again.backbone.conv1.weight, stage1.backbone.conv1.weight)
+    for key, value in again.global_branch.state_dict().items():
+        assert torch.equal(value, kept[key]), key
+
+
 def test_part_detector_copy_starts_from_a_stage1_checkpoint():
     stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
     stage2 = build(tiny_cfg(), seed=2)
     assert not torch.equal(stage2.part_backbone.conv1.weight, stage1.backbone.conv1.weight)
-    stage2.load_state_dict(stage1.state_dict())
+    load_stage1(stage2, stage1)
     for name, value in stage1.backbone.state_dict().items():
         assert torch.equal(stage2.part_backbone.state_dict()[name], value), name
         assert torch.equal(stage2.backbone.state_dict()[name], value), name
@@ -273,7 +304,7 @@ def test_finetuned_rmac_conv_trains_and_leaves_the_detector_alone(freeze):
     RPN, so the boxes stay and the part features change."""
     stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
     model = build(tiny_cfg(finetune_rmac_conv=True, freeze_part_detector=freeze), seed=2)
-    model.load_state_dict(stage1.state_dict())
+    load_stage1(model, stage1)
     assert torch.equal(model.rmac_conv.weight, stage1.rpn_head.rpn_conv.weight)
     assert torch.equal(model.rpn_head.rpn_conv.weight, stage1.rpn_head.rpn_conv.weight)
     set_part_logits(model, [True] * NUM_PARTS)
@@ -348,7 +379,7 @@ def test_part_detector_distillation_and_shared_detection_at_test_time():
     detects on the trained backbone (boxes follow it), 'copy' on the frozen copy."""
     stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
     model = build(tiny_cfg(loss_part_distill=dict(type='PartDetectorDistillLoss')), seed=2)
-    model.load_state_dict(stage1.state_dict())
+    load_stage1(model, stage1)
     set_part_logits(model, [True] * NUM_PARTS)
     model.eval()  # BN on running statistics, as the frozen copy
     assert model(**make_batch(model), mode='loss')['loss_part_distill'].item() == 0.0

@@ -29,6 +29,18 @@ def test_paper_widths_give_600():
     assert cnn(torch.randn(1, 512, 14, 14)).shape == (1, 600)
 
 
+def test_fc_layers_start_kaiming_normal_fan_out():
+    """The FC layers start at Kaiming scale (std sqrt(2 / outputs)), not mmdet's 0.01."""
+    cnn = PartBasedCNN(in_channels=8, shared_channels=8, body_channels=(8, 64),
+                       half_channels=(8, 64), fc_channels=50, fc_in_size=(4, 4))
+    torch.manual_seed(0)
+    cnn.init_weights()
+    for fc in (cnn.body_fc, *cnn.half_fcs):
+        assert fc.weight.shape == (50, 1024)
+        assert abs(fc.weight.std().item() - (2 / 50) ** 0.5) < 0.01
+        assert torch.count_nonzero(fc.bias) == 0
+
+
 @pytest.mark.parametrize('height,top,bottom', [(8, range(0, 4), range(4, 8)),
                                                (7, range(0, 4), range(3, 7))])
 def test_split_halves_equal_heights(height, top, bottom):

@@ -23,6 +23,15 @@ PART_DETECTORS = ('copy', 'shared')
 AUTOCAST_DTYPES = (None, 'bfloat16')
 
 
+def _drop_untrained_stage2_modules(module: 'EIANet', state_dict: dict, prefix: str,
+                                   local_metadata: dict) -> None:
+    """State-dict hook of stage 1: leave out the modules it never trains (``frozen_modules``),
+    so that loading a stage-1 checkpoint cannot overwrite stage 2's initialisation."""
+    untrained = tuple(f'{prefix}{name}.' for name in module.frozen_modules)
+    for key in [k for k in state_dict if k.startswith(untrained)]:
+        del state_dict[key]
+
+
 @MODELS.register_module()
 class EIANet(BaseDetector):
     """EIA-Net (Seeing Crucial Parts) as an mmdet detector.
@@ -37,7 +46,9 @@ class EIANet(BaseDetector):
     Stages (``stage``):
 
     - ``'part_rpn'``: stage 1, ``loss`` gives the RPN losses on the part boxes of
-      ``gt_instances``; the global branch and metric head, when built, are frozen.
+      ``gt_instances``; the global branch, part projection and metric head, when built, are
+      frozen and left out of the state dict (and so of stage-1 checkpoints): stage 2 starts
+      them from its own ``init_cfg`` instead of loading stage 1's untrained copies.
     - ``'metric'``: stage 2, the RPN head is frozen (``requires_grad=False``, kept in eval
       mode by :meth:`train`), its part boxes are predicted under ``no_grad``; the rest trains
       with the metric losses. Gradients still reach the backbone through the frozen RPN
@@ -197,6 +208,8 @@ class EIANet(BaseDetector):
             module = getattr(self, name)
             if module is not None:
                 module.requires_grad_(False)
+        if stage == 'part_rpn':
+            self.register_state_dict_post_hook(_drop_untrained_stage2_modules)
         if autocast_dtype not in AUTOCAST_DTYPES:
             raise ValueError(f'EIANet autocast_dtype must be one of {AUTOCAST_DTYPES}, got '
                              f'{autocast_dtype!r}')
@@ -258,7 +271,13 @@ class EIANet(BaseDetector):
                               unexpected_keys: List[str], error_msgs: List[str]) -> None:
         """Start the frozen part-detector copy from ``backbone`` / ``neck`` weights, and the
         fine-tuned R-MAC convolution from the RPN's, when the checkpoint has none of its own
-        (a stage-1 checkpoint)."""
+        (a stage-1 checkpoint); in stage 1, keep the untrained stage-2 modules that a
+        stage-1 checkpoint leaves out."""
+        if self.stage == 'part_rpn':
+            for name in self.frozen_modules:
+                module, own = getattr(self, name), f'{prefix}{name}.'
+                if module is not None and not any(k.startswith(own) for k in state_dict):
+                    state_dict.update({own + k: v for k, v in module.state_dict().items()})
         for source, copy_name in (('backbone', 'part_backbone'), ('neck', 'part_neck'),
                                   ('rpn_head.rpn_conv', 'rmac_conv')):
             if getattr(self, copy_name) is None:

@@ -47,7 +47,10 @@ class PartBasedCNN(BaseModule):
         norm_cfg (dict, optional): Normalization config. Defaults to None.
         act_cfg (dict): Activation config. Defaults to ``dict(type='ReLU')``.
         init_cfg (dict or list[dict], optional): Initialization config. Defaults to Kaiming
-            for convolutions and Normal(std=0.01) for the FC layers.
+            (normal, fan-out) for the convolutions and the FC layers. With Normal(std=0.01) FC
+            layers (mmdet's classifier init) the C features start ~0.01 in size and Plain
+            DRDL's softmax stayed at ln(classes) on 6 of 14 SynthCars seeds
+            (docs/synthcars_learning.md, section 14).
     """
 
     def __init__(self,
@@ -63,7 +66,7 @@ class PartBasedCNN(BaseModule):
                  act_cfg: ConfigType = dict(type='ReLU'),
                  init_cfg: OptMultiConfig = [
                      dict(type='Kaiming', layer='Conv2d'),
-                     dict(type='Normal', layer='Linear', std=0.01)]) -> None:
+                     dict(type='Kaiming', layer='Linear')]) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(body_channels) != 2 or len(half_channels) != 2:
             raise ValueError('PartBasedCNN: body_channels and half_channels must each hold 2 '
