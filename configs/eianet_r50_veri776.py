@@ -6,7 +6,8 @@ _base_ = [
     './_base_/models/eianet_r50.py', './_base_/datasets/veri776.py',
     './_base_/schedules/sgd_metric_20k.py', './_base_/default_runtime.py'
 ]
-# Every weight comes from the stage-1 checkpoint (no ImageNet download).
+# The backbone and part RPN come from the stage-1 checkpoint (no ImageNet download); the
+# branches trained here start from their own init_cfg (a stage-1 checkpoint leaves them out).
 model = dict(
     stage='metric',
     backbone=dict(init_cfg=None),

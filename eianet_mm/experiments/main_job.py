@@ -30,8 +30,8 @@ REID_DATA_CONFIG = 'configs/_base_/datasets/synthcars_veri776.py'
 
 @dataclass(frozen=True)
 class Method:
-    """One row of the paper's tables. Every row's network starts from the stage-1 checkpoint
-    (its backbone stands for the paper's ImageNet pre-training).
+    """One row of the paper's tables. Every row's network starts from the stage-1 checkpoint's
+    backbone (it stands for the paper's ImageNet pre-training) and part RPN.
 
     Args:
         key (str): Short name (results.json key).
