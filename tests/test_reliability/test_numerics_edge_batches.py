@@ -45,7 +45,10 @@ def test_no_positive_pair_gives_zero_losses_and_gradients(normalize):
 
 @pytest.mark.parametrize('normalize', [False, True])
 def test_no_detected_part_gives_finite_losses_and_no_part_gradient(normalize):
-    model = build(tiny_cfg(metric_head=metric_head(normalize)))
+    # unnormalised, a margin beyond every distance of the random features, so that the global
+    # and embedding losses are active whatever the scale of the branches' initialisation
+    margin = 1.0 if normalize else 1e3
+    model = build(tiny_cfg(metric_head=metric_head(normalize, margin, margin)))
     set_part_logits(model, [False] * NUM_PARTS)
     batch = make_batch(model, labels=(0, 0, 1, 1))
     losses, grads = losses_and_grads(model, batch)
@@ -57,7 +60,7 @@ def test_no_detected_part_gives_finite_losses_and_no_part_gradient(normalize):
     assert float(losses['loss_global']) > 0 and float(losses['loss_embed']) > 0
     # every R-MAC vector is zero: each member sits on its centre and on the negative, so
     # each of the 2 members of each set pays margin / 2; no parameter can change that
-    assert float(losses['loss_rmac']) == 0.5 * 2 * 0.5 * 1.0
+    assert float(losses['loss_rmac']) == pytest.approx(0.5 * 2 * 0.5 * margin)
     _, grads = losses_and_grads(model, batch, terms=('loss_rmac', 'loss_align'))
     assert any(g is not None for g in grads.values())
     for name, grad in grads.items():
