@@ -16,9 +16,11 @@ import numpy as np
 from mmengine.config import Config
 
 from ..baselines import JointBayesian, PairSVM, fit_verification_scorers
+from ..datasets.compcars import VIEWPOINT_NAMES
 from ..datasets.synthcars import SynthCarsConfig, generate
 from ..evaluation.functional import (evaluate_rank_features, paired_distance,
                                      verification_metrics)
+from ..evaluation.functional.part_localisation import part_localisation, read_coco_part_boxes
 from ..evaluation.metrics.verification_metric import auc_by_viewpoint_pair
 from ..apis.inference import checked_distance_metric
 from .runs import (build_trained_model, collect_features, load_config, set_max_iters,
@@ -26,6 +28,9 @@ from .runs import (build_trained_model, collect_features, load_config, set_max_i
 
 PART_RPN_CONFIG = 'configs/partrpn_r18_synthcars.py'
 REID_DATA_CONFIG = 'configs/_base_/datasets/synthcars_veri776.py'
+# SynthCars' ground-truth part boxes of the CompCars-layout test images, and those images.
+TEST_PART_BOXES = 'parts/annotations/parts_test.json'
+COMPCARS_IMAGES = 'compcars/data/image'
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,32 @@ def pair_scores(feats: np.ndarray, samples: List[dict], pairs: dict,
     idx1 = np.array([row[i] for i in pairs['img_id1']])
     idx2 = np.array([row[i] for i in pairs['img_id2']])
     return np.asarray(score_fn(feats[idx1], feats[idx2]), dtype=np.float64)
+
+
+def test_part_localisation(samples: Sequence[dict], data_root: str,
+                           part_names: Sequence[str]) -> dict:
+    """Where a network's part boxes fall on the SynthCars test images, per part and viewpoint
+    (:func:`~eianet_mm.evaluation.functional.part_localisation.part_localisation` against
+    the generated part boxes of ``TEST_PART_BOXES``).
+
+    Raises:
+        KeyError: A test image has no entry in the part box file.
+    """
+    ann_file = osp.join(data_root, TEST_PART_BOXES)
+    table = read_coco_part_boxes(ann_file, len(part_names))
+    image_root = osp.abspath(osp.join(data_root, COMPCARS_IMAGES))
+    gt_boxes, gt_labels = [], []
+    for sample in samples:
+        name = osp.relpath(osp.abspath(sample['img_path']), image_root)
+        if name not in table:
+            raise KeyError(f'{ann_file} has no entry for the test image {sample["img_path"]}')
+        gt_boxes.append(table[name][0])
+        gt_labels.append(table[name][1])
+    instances = [s['pred_instances'] for s in samples]
+    boxes = np.stack([np.asarray(p['bboxes'], dtype=np.float64) for p in instances])
+    detected = np.stack([np.asarray(p['detected'], dtype=bool) for p in instances])
+    views = [VIEWPOINT_NAMES.get(int(s.get('viewpoint', -1)), 'unknown') for s in samples]
+    return part_localisation(boxes, detected, gt_boxes, gt_labels, views, part_names)
 
 
 def negative_distance(metric: str = 'euclidean') -> Callable:
@@ -351,6 +382,9 @@ class MainJob:
             train_feats, train_samples, _ = collect_features(model, train_set_loader(cfg))
             score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
         entry['verification'], curves = pair_list_metrics(feats, samples, pairs, score_fns)
+        if self.part_names and len(samples[0]['pred_instances']['bboxes']):
+            entry['part_localisation'] = test_part_localisation(samples, self.data_root,
+                                                                self.part_names)
         self._test_samples[method.key] = samples
         return entry, curves
 

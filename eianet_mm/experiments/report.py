@@ -194,6 +194,32 @@ def _by_viewpoint(results: dict, level: str = 'year') -> List[str]:
     return lines
 
 
+def _part_localisation(results: dict) -> List[str]:
+    """Per method with part boxes: where its box of each part falls, per viewpoint."""
+    lines: List[str] = []
+    for method in results['methods'].values():
+        table = method.get('part_localisation')
+        if not table:
+            continue
+        views = sorted({view for groups in table.values() for view in groups})
+        lines += [f'## {method["title"]}: part boxes by viewpoint', '',
+                  'Share of the test images showing a part where the network detects that '
+                  'part and its box overlaps the part (IoU >= 0.5); in brackets, the share of '
+                  'the images *not* showing the part where it is detected all the same. '
+                  'Parts a network does not find in a view cannot enter its R-MAC there.', '',
+                  '| part | ' + ' | '.join(views) + ' |', '|---' * (1 + len(views)) + '|']
+        for part, groups in table.items():
+            cells = []
+            for view in views:
+                g = groups.get(view, {})
+                placed = '–' if g.get('placed') is None else f'{g["placed"]:.2f}'
+                false = '' if g.get('false') is None else f' ({g["false"]:.2f})'
+                cells.append(placed + false)
+            lines.append(f'| {part} | ' + ' | '.join(cells) + ' |')
+        lines.append('')
+    return lines
+
+
 def describe_counts(counts: dict) -> str:
     """One sentence of the generated data's sizes (from ``synthcars_meta.json`` counts)."""
     cc, veri = counts.get('compcars', {}), counts.get('veri776', {})
@@ -225,6 +251,7 @@ def write_report(path: str, results: dict) -> str:
     lines += _against_plain_drdl(results)
     lines += _pair_scorers(results)
     lines += _by_viewpoint(results)
+    lines += _part_localisation(results)
     if results.get('reid'):
         r = results['reid']
         lines += ['## Re-ID on SynthCars VeRi-776 (EIA-Net)', '',

@@ -57,6 +57,17 @@ def test_results_json_holds_every_number(job_results):
         assert isinstance(learned['global_distance'], float)
     for key in ('fc_jb', 'plain_drdl'):
         assert 'pair_scorer' not in results['methods'][key]
+        assert 'part_localisation' not in results['methods'][key]  # no part boxes
+    # where EIA-Net's part boxes fall, per part and viewpoint, over every test image
+    localisation = eianet['part_localisation']
+    assert list(localisation) == results['data']['part_names']
+    num_test = results['data']['counts']['compcars']['test_images']
+    for groups in localisation.values():
+        assert set(groups) <= {'front', 'rear', 'side', 'front-side', 'rear-side'}
+        assert sum(g['shown'] + g['not_shown'] for g in groups.values()) == num_test
+        for g in groups.values():
+            for count, share in ((g['shown'], g['placed']), (g['not_shown'], g['false'])):
+                assert share is None if count == 0 else 0.0 <= share <= 1.0
     assert set(results['reid']) >= {'R1', 'R5', 'mAP', 'mINP'}
     assert 0.0 <= results['reid']['R1'] <= results['reid']['R5'] <= 1.0
 
@@ -79,6 +90,10 @@ def test_report_and_pictures_are_written(job_results):
     hard = results['methods']['eianet']['verification']['year_hard']['by_viewpoint']
     group, g = next(iter(hard.items()))
     assert f'| {group} | {g["pairs"]} ({g["positives"]}) | ' in report
+    assert '## EIA-Net (RPN + CR-MAC + EIAL + MCCL): part boxes by viewpoint' in report
+    view, cell = next(iter(eianet['part_localisation'][part].items()))
+    placed = '–' if cell['placed'] is None else f'{cell["placed"]:.2f}'
+    assert f'| {part} | {placed}' in report
     assert report.startswith('# EIA-Net on SynthCars (seed 1)\n')
     for name in ('roc_curves.png', 'ranking_lists.png', 'part_detections.png'):
         with open(work / name, 'rb') as f:
