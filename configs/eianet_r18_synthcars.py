@@ -72,6 +72,6 @@ test_evaluator = val_evaluator
 pair_scorer = dict(C=1.0, max_train_pairs=20000)
 # Every SynthCars network starts from the stage-1 backbone, which plays the part of the
 # paper's ImageNet pre-training (its max_iters is in sgd_partrpn_synthcars.py).
-load_from = 'work_dirs/partrpn_r18_synthcars/iter_1200.pth'
+load_from = 'work_dirs/partrpn_r18_synthcars/iter_2400.pth'
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=_base_.max_iters, by_epoch=False))
