@@ -1,12 +1,15 @@
 """The "done when" of issue 3 on a small set: a colour histogram is near chance on year-level
 pairs while the parts decide them; and the scoring helpers against direct computations."""
+import json
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from eianet_mm.datasets.synthcars import SynthCarsConfig, generate
 from eianet_mm.datasets.synthcars.difficulty import (_best_threshold, cv_accuracy,
-                                                     evaluate_difficulty, read_pairs, roc_auc)
+                                                     evaluate_difficulty, read_pairs,
+                                                     read_part_boxes, roc_auc)
 
 
 def test_histogram_near_chance_and_part_oracle_well_above_on_year_pairs(tmp_path):
@@ -66,3 +69,14 @@ def test_read_pairs_names_the_bad_line(tmp_path):
     first, second, labels = read_pairs(str(tmp_path), 'model_easy')
     assert first == ['a.jpg', 'a.jpg'] and second == ['b.jpg', 'c.jpg']
     assert labels.tolist() == [1, 0]
+
+
+def test_read_part_boxes_keeps_the_largest_box_of_each_part(tmp_path):
+    coco = dict(images=[dict(id=1, file_name='a.jpg'), dict(id=2, file_name='b.jpg')],
+                annotations=[dict(id=1, image_id=1, category_id=1, bbox=[0, 0, 4, 4]),
+                             dict(id=2, image_id=1, category_id=1, bbox=[10, 10, 6, 5]),
+                             dict(id=3, image_id=1, category_id=9, bbox=[1, 2, 3, 4])])
+    path = tmp_path / 'parts.json'
+    path.write_text(json.dumps(coco))
+    assert read_part_boxes(str(path)) == {'a.jpg': {0: (10, 10, 16, 15), 8: (1, 2, 4, 6)},
+                                          'b.jpg': {}}

@@ -10,13 +10,13 @@
 
 Both read the dataset from disk, as any loader would.
 """
-import json
 import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 
+from ...evaluation.functional.part_localisation import read_coco_part_boxes
 from .config import PART_NAMES
 from .pairs import PAIR_FILES
 
@@ -57,17 +57,15 @@ def read_part_boxes(coco_file: str) -> Dict[str, Dict[int, Box]]:
     Returns:
         dict: ``file_name -> {label: (x1, y1, x2, y2)}``.
     """
-    with open(coco_file, encoding='utf-8') as f:
-        coco = json.load(f)
-    names = {im['id']: im['file_name'] for im in coco['images']}
-    best: Dict[str, Dict[int, Box]] = {n: {} for n in names.values()}
-    for ann in coco['annotations']:
-        x, y, w, h = ann['bbox']
-        label = ann['category_id'] - 1
-        parts = best[names[ann['image_id']]]
-        old = parts.get(label)
-        if old is None or w * h > (old[2] - old[0]) * (old[3] - old[1]):
-            parts[label] = (int(x), int(y), int(x + w), int(y + h))
+    best: Dict[str, Dict[int, Box]] = {}
+    for name, (boxes, labels) in read_coco_part_boxes(coco_file).items():
+        parts: Dict[int, Box] = {}
+        best[name] = parts
+        for box, label in zip(boxes, labels.tolist()):
+            old = parts.get(label)
+            if old is None or ((box[2] - box[0]) * (box[3] - box[1])
+                               > (old[2] - old[0]) * (old[3] - old[1])):
+                parts[label] = tuple(int(v) for v in box)
     return best
 
 

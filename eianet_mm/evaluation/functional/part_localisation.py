@@ -6,7 +6,7 @@ image that shows it when its box is detected and overlaps one of the image's box
 part at IoU >= a threshold; it is *falsely detected* in an image that does not show it.
 """
 import json
-from typing import Dict, Hashable, List, Sequence, Tuple
+from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -93,14 +93,15 @@ def part_localisation(pred_boxes: np.ndarray,
     return out
 
 
-def read_coco_part_boxes(ann_file: str, num_parts: int
+def read_coco_part_boxes(ann_file: str, num_parts: Optional[int] = None
                          ) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
     """Part boxes of a COCO-style annotation file, by image ``file_name``.
 
     Args:
         ann_file (str): The JSON file (``images``, ``annotations`` with ``bbox`` as
             ``[x, y, w, h]`` and ``category_id`` 1..num_parts).
-        num_parts (int): Number of part classes.
+        num_parts (int, optional): Number of part classes; None accepts any
+            ``category_id`` >= 1. Defaults to None.
 
     Returns:
         dict: ``file_name -> (boxes [G, 4] xyxy, part indices [G])`` for every image
@@ -120,8 +121,10 @@ def read_coco_part_boxes(ann_file: str, num_parts: int
             raise ValueError(f'{where} refers to image_id {ann.get("image_id")!r}, which is '
                              'not in "images"')
         category = ann.get('category_id')
-        if not isinstance(category, int) or not 1 <= category <= num_parts:
-            raise ValueError(f'{where} has category_id {category!r}; expected 1..{num_parts}')
+        top = float('inf') if num_parts is None else num_parts
+        if not isinstance(category, int) or not 1 <= category <= top:
+            expected = 'an integer >= 1' if num_parts is None else f'1..{num_parts}'
+            raise ValueError(f'{where} has category_id {category!r}; expected {expected}')
         x, y, w, h = (float(v) for v in ann['bbox'])
         file_name = names[ann['image_id']]
         boxes[file_name].append([x, y, x + w, y + h])
