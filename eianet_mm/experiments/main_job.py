@@ -125,8 +125,8 @@ def pair_scores(feats: np.ndarray, samples: List[dict], pairs: dict,
     return np.asarray(score_fn(feats[idx1], feats[idx2]), dtype=np.float64)
 
 
-def test_part_localisation(samples: Sequence[dict], data_root: str,
-                           part_names: Sequence[str]) -> dict:
+def part_boxes_on_test_images(samples: Sequence[dict], data_root: str,
+                              part_names: Sequence[str]) -> dict:
     """Where a network's part boxes fall on the SynthCars test images, per part and viewpoint
     (:func:`~eianet_mm.evaluation.functional.part_localisation.part_localisation` against
     the generated part boxes of ``TEST_PART_BOXES``).
@@ -383,8 +383,8 @@ class MainJob:
             score_fns = self._fit_classical(method.classifier, train_feats, train_samples)
         entry['verification'], curves = pair_list_metrics(feats, samples, pairs, score_fns)
         if self.part_names and len(samples[0]['pred_instances']['bboxes']):
-            entry['part_localisation'] = test_part_localisation(samples, self.data_root,
-                                                                self.part_names)
+            entry['part_localisation'] = part_boxes_on_test_images(samples, self.data_root,
+                                                                   self.part_names)
         self._test_samples[method.key] = samples
         return entry, curves
 

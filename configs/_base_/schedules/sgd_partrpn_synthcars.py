@@ -3,7 +3,7 @@
 # views scored under the detection threshold (placed in 2-12% of the images) and the head- and
 # tail-light classes both fired on the one light of a front or rear view (61-67%); at 2,400
 # they are placed in 10-44% and the confusion falls to 17-18%, and EIA-Net's year-level lead
-# over Plain DRDL grows (docs/synthcars_learning.md, section 16). About 100 s more on 2 cores.
+# over Plain DRDL grows (docs/synthcars_learning.md, section 16). 60-120 s more on 2 cores.
 max_iters = 2400
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
