@@ -403,60 +403,7 @@ def test_part_detector_distillation_and_shared_detection_at_test_time():
     assert all(p.grad is None for p in model.global_branch.parameters())
 
 
-def test_finetuned_rpn_head_learns_the_frozen_copys_outputs():
-    """finetune_rpn_head: the distillation loss trains the RPN head as well as the backbone;
-    the teacher is a frozen copy of the stage-1 head (part_rpn_head), which an optimizer step
-    leaves unchanged, so the copy's boxes stay and the shared detector's move."""
-    stage1 = build(tiny_cfg(stage='part_rpn'), seed=1)
-    distill = dict(type='PartDetectorDistillLoss')
-    model = build(tiny_cfg(loss_part_distill=distill, finetune_rpn_head=True,
-                           finetune_rmac_conv=True), seed=2)
-    load_stage1(model, stage1)
-    for key, value in stage1.rpn_head.state_dict().items():
-        assert torch.equal(model.part_rpn_head.state_dict()[key], value), key
-        assert torch.equal(model.rpn_head.state_dict()[key], value), key
-    set_part_logits(model, [True] * NUM_PARTS)
-    model.part_rpn_head.load_state_dict(model.rpn_head.state_dict())
-    model.eval()
-    assert model(**make_batch(model), mode='loss')['loss_part_distill'].item() == 0.0
-    with torch.no_grad():
-        model.backbone.layer2[0].conv1.weight.mul_(-1.5)
-    model.train()
-    assert model.rpn_head.training and not model.part_rpn_head.training
-    data = make_batch(model, labels=(0, 1), training=False)
-
-    def boxes(detector):
-        model.test_cfg.part_detector = detector
-        with torch.no_grad():
-            return [r.pred_instances.bboxes.clone() for r in model(**data, mode='predict')]
-
-    copy_before, shared_before = boxes('copy'), boxes('shared')
-    frozen = {k: v.clone() for k, v in model.part_rpn_head.state_dict().items()}
-    optim = torch.optim.SGD(model.parameters(), lr=0.5)
-    losses = model(**make_batch(model), mode='loss')
-    distilled = losses['loss_part_distill']
-    assert distilled.item() > 0
-    distilled.backward()
-    assert model.rpn_head.rpn_cls.weight.grad.abs().sum() > 0
-    assert model.rpn_head.rpn_conv.weight.grad.abs().sum() > 0
-    assert model.backbone.layer2[0].conv1.weight.grad.abs().sum() > 0
-    assert all(p.grad is None for p in model.part_rpn_head.parameters())
-    optim.step()
-    for key, value in model.part_rpn_head.state_dict().items():
-        assert torch.equal(value, frozen[key]), key
-    assert all(torch.equal(a, b) for a, b in zip(copy_before, boxes('copy')))
-    assert not all(torch.equal(a, b) for a, b in zip(shared_before, boxes('shared')))
-    # a stage-2 checkpoint keeps both heads
-    again = build(tiny_cfg(loss_part_distill=distill, finetune_rpn_head=True,
-                           finetune_rmac_conv=True), seed=3)
-    again.load_state_dict(model.state_dict())
-    assert torch.equal(again.rpn_head.rpn_cls.weight, model.rpn_head.rpn_cls.weight)
-    assert torch.equal(again.part_rpn_head.rpn_cls.weight, frozen['rpn_cls.weight'])
-
-
 def test_part_detector_distillation_config_errors():
-    with pytest.raises(ValueError, match='finetune_rpn_head .* set loss_part_distill'):
-        build(tiny_cfg(finetune_rpn_head=True))
     with pytest.raises(ValueError, match='loss_part_distill .* needs'):
         build(tiny_cfg(loss_part_distill=dict(type='PartDetectorDistillLoss'),
                        freeze_part_detector=False))

@@ -65,9 +65,6 @@ class EIANet(BaseDetector):
       on the backbone being trained is taught to give the frozen copy's outputs, so that at
       test time ``test_cfg.part_detector='shared'`` can detect the parts from the one
       backbone pass that also describes them (the copy is then needed in training only).
-      With ``finetune_rpn_head`` as well, that RPN head is trained by the distillation loss
-      too, so that it follows the backbone's drift, and a frozen copy of it
-      (``part_rpn_head``) detects on the frozen backbone copy.
 
     Variants are configs of this class: ``rpn_head=None, rmac=None`` is a plain network whose
     embedding is the global branch only (Plain DRDL with a ``PartBasedCNN``; the FC-feature
@@ -123,12 +120,6 @@ class EIANet(BaseDetector):
         loss_part_distill (dict, optional): Stage ``'metric'`` with ``freeze_part_detector``:
             a loss (e.g. ``PartDetectorDistillLoss``) between the RPN outputs on the backbone
             being trained and on the frozen copy (see above). Defaults to None.
-        finetune_rpn_head (bool): With ``loss_part_distill``: train the RPN head on the
-            backbone being trained with that loss (its only loss unless the R-MAC pools its
-            convolution, i.e. without ``finetune_rmac_conv``), the teacher being a frozen
-            copy of the stage-1 head (``part_rpn_head``, started from a stage-1 checkpoint's
-            ``rpn_head`` the way ``part_backbone`` is). Not in the paper. Defaults to False
-            (the one frozen head detects on both backbones).
         train_cfg (dict, optional): ``rpn`` key: assigner/sampler of the RPN (stage 1).
             Defaults to None.
         test_cfg (dict, optional): See above. Defaults to None.
@@ -149,7 +140,6 @@ class EIANet(BaseDetector):
                  freeze_part_detector: bool = True,
                  finetune_rmac_conv: bool = False,
                  loss_part_distill: OptConfigType = None,
-                 finetune_rpn_head: bool = False,
                  channels_last: bool = False,
                  autocast_dtype: Optional[str] = None,
                  train_cfg: OptConfigType = None,
@@ -193,7 +183,7 @@ class EIANet(BaseDetector):
                 default_args=dict(embed_dims=self.embed_dims,
                                   rmac_dims=self.num_parts * self.part_dims))
         self._check_components()
-        self.part_backbone = self.part_neck = self.part_rpn_head = None
+        self.part_backbone = self.part_neck = None
         if stage == 'metric' and self.rpn_head is not None and freeze_part_detector:
             self.part_backbone = copy.deepcopy(self.backbone)
             self.part_neck = copy.deepcopy(self.neck)
@@ -204,11 +194,6 @@ class EIANet(BaseDetector):
                                  "part detector's outputs; it needs stage 'metric', an "
                                  'rpn_head and freeze_part_detector=True')
             self.loss_part_distill = MODELS.build(loss_part_distill)
-        if finetune_rpn_head:
-            if self.loss_part_distill is None:
-                raise ValueError('EIANet: finetune_rpn_head trains the RPN head with '
-                                 'loss_part_distill; set loss_part_distill')
-            self.part_rpn_head = copy.deepcopy(self.rpn_head)
         part_detector = self.test_cfg.get('part_detector', 'copy')
         if part_detector not in PART_DETECTORS:
             raise ValueError(f'EIANet test_cfg.part_detector must be one of {PART_DETECTORS}, '
@@ -217,9 +202,8 @@ class EIANet(BaseDetector):
         if stage == 'metric' and self.rmac is not None and finetune_rmac_conv:
             self.rmac_conv = copy.deepcopy(self.rpn_head.rpn_conv)
         self.frozen_modules: Tuple[str, ...] = (
-            ('global_branch', 'part_projection', 'metric_head') if stage == 'part_rpn' else
-            ('part_rpn_head', 'part_backbone', 'part_neck') if finetune_rpn_head else
-            ('rpn_head', 'part_backbone', 'part_neck'))
+            ('rpn_head', 'part_backbone', 'part_neck') if stage == 'metric' else
+            ('global_branch', 'part_projection', 'metric_head'))
         for name in self.frozen_modules:
             module = getattr(self, name)
             if module is not None:
@@ -285,17 +269,16 @@ class EIANet(BaseDetector):
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: List[str],
                               unexpected_keys: List[str], error_msgs: List[str]) -> None:
-        """Start the frozen part-detector copy from ``backbone`` / ``neck`` (/ ``rpn_head``)
-        weights, and the fine-tuned R-MAC convolution from the RPN's, when the checkpoint has
-        none of its own (a stage-1 checkpoint); in stage 1, keep the untrained stage-2
-        modules that a stage-1 checkpoint leaves out."""
+        """Start the frozen part-detector copy from ``backbone`` / ``neck`` weights, and the
+        fine-tuned R-MAC convolution from the RPN's, when the checkpoint has none of its own
+        (a stage-1 checkpoint); in stage 1, keep the untrained stage-2 modules that a
+        stage-1 checkpoint leaves out."""
         if self.stage == 'part_rpn':
             for name in self.frozen_modules:
                 module, own = getattr(self, name), f'{prefix}{name}.'
                 if module is not None and not any(k.startswith(own) for k in state_dict):
                     state_dict.update({own + k: v for k, v in module.state_dict().items()})
         for source, copy_name in (('backbone', 'part_backbone'), ('neck', 'part_neck'),
-                                  ('rpn_head', 'part_rpn_head'),
                                   ('rpn_head.rpn_conv', 'rmac_conv')):
             if getattr(self, copy_name) is None:
                 continue
@@ -357,14 +340,13 @@ class EIANet(BaseDetector):
                     out['rpn_conv'] = conv
                 with torch.no_grad():
                     if self.part_backbone is not None and not shared_detector:
-                        detector = self.part_rpn_head or self.rpn_head
-                        det_conv = detector.conv_features(
+                        det_conv = self.rpn_head.conv_features(
                             self._part_detector_feat(batch_inputs))
+                    elif conv is not None and self.rmac_conv is None:
+                        det_conv = conv.detach()
                     else:
-                        detector = self.rpn_head
-                        det_conv = (conv.detach() if conv is not None and self.rmac_conv is None
-                                    else self.rpn_head.conv_features(x))
-                    cls_score, bbox_pred = detector.forward_from_conv(det_conv)
+                        det_conv = self.rpn_head.conv_features(x)
+                    cls_score, bbox_pred = self.rpn_head.forward_from_conv(det_conv)
             with torch.no_grad():
                 cls_score, bbox_pred = cls_score.float(), bbox_pred.float()
                 boxes, scores, detected = self.rpn_head.select_parts(
