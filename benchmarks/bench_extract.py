@@ -6,11 +6,13 @@ machine noise hits every variant alike):
 
 - ``eianet``: the model as configured, through ``model.test_step`` (data preprocessor +
   ``predict``: backbone, part RPN and part selection, R-MAC, Part-based CNN, metric head),
-  the call ``eianet_mm.apis.extract`` makes per batch. The stage-2 configs detect the parts
-  on the backbone that the R-MAC pools (``test_cfg.part_detector='shared'``, trained with
-  ``loss_part_distill``): one backbone pass per image, as the paper's EIA-Net;
-- ``eianet_copy``: the same model with ``test_cfg.part_detector='copy'``: the frozen copy of
-  the stage-1 backbone (``freeze_part_detector``) detects the parts, a second backbone pass;
+  the call ``eianet_mm.apis.extract`` makes per batch. The VGG16 and ResNet-50 stage-2
+  configs detect the parts on the backbone that the R-MAC pools
+  (``test_cfg.part_detector='shared'``, trained with ``loss_part_distill``): one backbone
+  pass per image; the SynthCars config lets the frozen copy of the stage-1 backbone
+  (``freeze_part_detector``) detect them (``'copy'``): a second backbone pass;
+- ``eianet_shared`` or ``eianet_copy``: the same model with the other test-time detector
+  (for a model with a frozen copy);
 - ``gap``: the data preprocessor, the same backbone (that of ``eianet``, in its precision:
   ``autocast_dtype``) and global average pooling of the same feature map.
 
@@ -129,13 +131,18 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
     cfg = load_config(config, cfg_options)
     cfg.model.backbone.init_cfg = None  # no pretrained download; weights stay random
     size = test_input_size(cfg)
-    models = dict(eianet=init_model(cfg, device=device),
-                  eianet_copy=init_model(cfg, device=device, cfg_options={
-                      'model.test_cfg.part_detector': 'copy'}))
+    models = dict(eianet=init_model(cfg, device=device))
+    detector = models['eianet'].test_cfg.get('part_detector', 'copy')
+    if models['eianet'].part_backbone is None:
+        detector = 'shared'  # no frozen copy: the RPN always reads the one backbone
+    else:
+        other = 'shared' if detector == 'copy' else 'copy'
+        models[f'eianet_{other}'] = init_model(
+            cfg, device=device, cfg_options={'model.test_cfg.part_detector': other})
     data = make_batch(size, batch, seed)
-    runs: Dict[str, Callable[[dict], object]] = dict(
-        eianet=models['eianet'].test_step, eianet_copy=models['eianet_copy'].test_step,
-        gap=gap_forward(models['eianet']))
+    runs: Dict[str, Callable[[dict], object]] = {
+        name: model.test_step for name, model in models.items()}
+    runs['gap'] = gap_forward(models['eianet'])
     names = list(runs)
     times: Dict[str, List[float]] = {name: [] for name in names}
     cpu_times: Dict[str, List[float]] = {name: [] for name in names}
@@ -169,9 +176,6 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
 
     median = {name: statistics.median(t) for name, t in times.items()}
     cpu_median = {name: statistics.median(t) for name, t in cpu_times.items()}
-    detector = models['eianet'].test_cfg.get('part_detector', 'copy')
-    if models['eianet'].part_backbone is None:
-        detector = 'shared'  # no frozen copy: the RPN always reads the one backbone
     out = dict(config=config, input_size=list(size), batch=batch, repeat=repeat,
                part_detector=detector,
                images_per_s={n: round(batch / t, 2) for n, t in median.items()},
@@ -180,7 +184,7 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
                min_batch_s={n: round(min(t), 4) for n, t in times.items()},
                macs_per_image={n: round(m / batch) for n, m in macs.items()},
                mac_ratio={n: round(m / macs['gap'], 3) for n, m in macs.items() if n != 'gap'})
-    for name in ('eianet', 'eianet_copy'):
+    for name in models:
         key = 'overhead' + name[len('eianet'):]
         out[key] = round(paired_ratio(times, name), 3)
         out[key + '_cpu'] = round(paired_ratio(cpu_times, name), 3)
@@ -188,10 +192,14 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
     for name in names:
         print(f'  {name:14s} {batch / median[name]:8.2f} images/s  {batch / cpu_median[name]:8.2f} '
               f'images/CPU-s  (median batch {median[name]:.3f} s, min {min(times[name]):.3f} s)')
-    passes = 'one backbone pass' if detector == 'shared' else 'two backbone passes'
-    print(f'  overhead vs GAP backbone (wall / CPU time): eianet {out["overhead"]:.2f}x / '
-          f'{out["overhead_cpu"]:.2f}x ({passes}; target <= {TARGET}x); eianet_copy '
-          f'{out["overhead_copy"]:.2f}x / {out["overhead_copy_cpu"]:.2f}x (frozen copy detects)')
+    passes = {'shared': 'one backbone pass', 'copy': 'two backbone passes'}
+    overheads = []
+    for name in models:
+        key = 'overhead' + name[len('eianet'):]
+        note = (f'{passes[detector]}; target <= {TARGET}x' if name == 'eianet' else
+                passes[name[len('eianet_'):]])
+        overheads.append(f'{name} {out[key]:.2f}x / {out[key + "_cpu"]:.2f}x ({note})')
+    print('  overhead vs GAP backbone (wall / CPU time): ' + '; '.join(overheads))
     print(f'  multiply-accumulates per image: ' + ', '.join(
         f'{n} {m / batch / 1e6:.1f} M' for n, m in macs.items()) + f' (eianet / gap '
           f'{out["mac_ratio"]["eianet"]:.3f}x)')
