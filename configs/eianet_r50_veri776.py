@@ -17,6 +17,9 @@ model = dict(
     # backbone pass). Weight 1 as on SynthCars, where weight 10 held the backbone near its
     # stage-1 features and cost the year level (docs/synthcars_learning.md, section 8).
     loss_part_distill=dict(type='PartDetectorDistillLoss', loss_weight=1.0),
+    # On SynthCars the shared detector lost parts and the frozen copy's boxes scored higher
+    # at year level (docs/synthcars_learning.md, section 17: that config tests with
+    # 'copy'); here the one pass is kept until it is measured on this data.
     test_cfg=dict(part_detector='shared'))
 load_from = 'work_dirs/partrpn_r50_vehicle_parts/iter_20000.pth'
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False))
