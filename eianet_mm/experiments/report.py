@@ -9,6 +9,12 @@ from ..visualization import draw_parts, draw_parts_grid, draw_ranking_list, vsta
 
 LEVELS = ('model', 'year')
 DIFFICULTIES = ('easy', 'medium', 'hard')
+#: How a method's ``part_detector`` (results.json) found its part boxes, for the report.
+PART_DETECTOR_TEXT = {
+    'copy': 'by the frozen stage-1 part detector (`test_cfg.part_detector=\'copy\'`, a '
+            'second backbone pass), as in training.',
+    'shared': 'by the part RPN on the backbone the embedding reads (one backbone pass).',
+}
 
 
 def plot_roc_curves(path: str, curves: Mapping[str, Mapping[str, dict]],
@@ -202,10 +208,13 @@ def _part_localisation(results: dict) -> List[str]:
         if not table:
             continue
         views = sorted({view for groups in table.values() for view in groups})
+        detector = PART_DETECTOR_TEXT.get(method.get('part_detector'), '')
+        found = f'The parts were found {detector} ' if detector else ''
         lines += [f'## {method["title"]}: part boxes by viewpoint', '',
-                  'Share of the test images showing a part where the network detects that '
-                  'part and its box overlaps the part (IoU >= 0.5); in brackets, the share of '
-                  'the images *not* showing the part where it is detected all the same. '
+                  found + 'Share of the test images showing a part where the network '
+                  'detects that part and its box overlaps the part (IoU >= 0.5); in brackets, '
+                  'the share of the images *not* showing the part where it is detected all the '
+                  'same. '
                   'Parts a network does not find in a view cannot enter its R-MAC there.', '',
                   '| part | ' + ' | '.join(views) + ' |', '|---' * (1 + len(views)) + '|']
         for part, groups in table.items():

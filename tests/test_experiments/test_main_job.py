@@ -60,6 +60,7 @@ def test_results_json_holds_every_number(job_results):
         assert 'part_localisation' not in results['methods'][key]  # no part boxes
     # where EIA-Net's part boxes fall, per part and viewpoint, over every test image
     localisation = eianet['part_localisation']
+    assert eianet['part_detector'] == 'copy'  # the SynthCars config's test-time detector
     assert list(localisation) == results['data']['part_names']
     num_test = results['data']['counts']['compcars']['test_images']
     for groups in localisation.values():
@@ -91,6 +92,7 @@ def test_report_and_pictures_are_written(job_results):
     group, g = next(iter(hard.items()))
     assert f'| {group} | {g["pairs"]} ({g["positives"]}) | ' in report
     assert '## EIA-Net (RPN + CR-MAC + EIAL + MCCL): part boxes by viewpoint' in report
+    assert 'The parts were found by the frozen stage-1 part detector' in report
     cell = next(iter(eianet['part_localisation'][part].values()))  # the first view's
     placed = '–' if cell['placed'] is None else f'{cell["placed"]:.2f}'
     assert f'| {part} | {placed}' in report
