@@ -132,10 +132,8 @@ def bench_config(config: str, batch: int, repeat: int, seed: int, device: str,
     cfg.model.backbone.init_cfg = None  # no pretrained download; weights stay random
     size = test_input_size(cfg)
     models = dict(eianet=init_model(cfg, device=device))
-    detector = models['eianet'].test_cfg.get('part_detector', 'copy')
-    if models['eianet'].part_backbone is None:
-        detector = 'shared'  # no frozen copy: the RPN always reads the one backbone
-    else:
+    detector = models['eianet'].test_part_detector
+    if models['eianet'].part_backbone is not None:
         other = 'shared' if detector == 'copy' else 'copy'
         models[f'eianet_{other}'] = init_model(
             cfg, device=device, cfg_options={'model.test_cfg.part_detector': other})

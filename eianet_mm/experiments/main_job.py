@@ -385,8 +385,7 @@ class MainJob:
         if self.part_names and len(samples[0]['pred_instances']['bboxes']):
             entry['part_localisation'] = part_boxes_on_test_images(samples, self.data_root,
                                                                    self.part_names)
-            entry['part_detector'] = ('shared' if model.part_backbone is None else
-                                      model.test_cfg.get('part_detector', 'copy'))
+            entry['part_detector'] = model.test_part_detector
         self._test_samples[method.key] = samples
         return entry, curves
 

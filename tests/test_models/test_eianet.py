@@ -386,10 +386,12 @@ def test_part_detector_distillation_and_shared_detection_at_test_time():
     data = make_batch(model, labels=(0, 1), training=False)
     with torch.no_grad():
         model.test_cfg.part_detector = 'shared'
+        assert model.test_part_detector == 'shared'
         shared = [r.pred_instances.bboxes.clone() for r in model(**data, mode='predict')]
         model.backbone.layer2[0].conv1.weight.mul_(-1.5)
         shared_after = [r.pred_instances.bboxes for r in model(**data, mode='predict')]
         model.test_cfg.part_detector = 'copy'
+        assert model.test_part_detector == 'copy'
         copy_after = [r.pred_instances.bboxes for r in model(**data, mode='predict')]
     assert not all(torch.equal(a, b) for a, b in zip(shared, shared_after))
     assert all(torch.equal(a, b) for a, b in zip(shared, copy_after))
@@ -401,6 +403,14 @@ def test_part_detector_distillation_and_shared_detection_at_test_time():
     assert all(p.grad is None for p in model.rpn_head.parameters())
     assert all(p.grad is None for p in model.part_backbone.parameters())
     assert all(p.grad is None for p in model.global_branch.parameters())
+
+
+def test_test_part_detector_is_shared_without_a_frozen_copy():
+    """Without a frozen copy the RPN reads the one backbone, whatever test_cfg says."""
+    cfg = tiny_cfg(freeze_part_detector=False)
+    cfg['test_cfg'] = dict(cfg['test_cfg'], part_detector='copy')
+    assert build(cfg).test_part_detector == 'shared'
+    assert build(tiny_cfg()).test_part_detector == 'copy'  # the default, with the copy
 
 
 def test_part_detector_distillation_config_errors():

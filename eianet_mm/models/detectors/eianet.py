@@ -396,13 +396,22 @@ class EIANet(BaseDetector):
                 self.rpn_head.num_classes)
         return losses
 
+    @property
+    def test_part_detector(self) -> str:
+        """The detector that finds the parts at test time: ``test_cfg.part_detector``, or
+        ``'shared'`` where there is no frozen copy (the RPN then always reads the one
+        backbone)."""
+        if self.part_backbone is None:
+            return 'shared'
+        return self.test_cfg.get('part_detector', 'copy')
+
     def _raw_embedding(self, batch_inputs: Tensor, batch_img_metas: List[dict]
                        ) -> Tuple[Tensor, Dict[str, Optional[Tensor]]]:
         """The raw concatenated branch features ``[B, D]`` (the metric head's
         ``predict_by_feat`` turns them, or their flip average, into the embedding) and the
         branch outputs of one pass (parts found by ``test_cfg.part_detector``)."""
         feats = self._branches(batch_inputs, batch_img_metas,
-                               shared_detector=self.test_cfg.get('part_detector') == 'shared')
+                               shared_detector=self.test_part_detector == 'shared')
         branches = [f.flatten(1) for f in (feats['part_feats'], feats['global_feats'])
                     if f is not None]
         return torch.cat(branches, dim=1), feats
