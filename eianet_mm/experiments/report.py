@@ -214,8 +214,8 @@ def _part_localisation(results: dict) -> List[str]:
                   found + 'Share of the test images showing a part where the network '
                   'detects that part and its box overlaps the part (IoU >= 0.5); in brackets, '
                   'the share of the images *not* showing the part where it is detected all the '
-                  'same. '
-                  'Parts a network does not find in a view cannot enter its R-MAC there.', '',
+                  'same. Parts a network does not find in a view cannot enter its R-MAC there.',
+                  '',
                   '| part | ' + ' | '.join(views) + ' |', '|---' * (1 + len(views)) + '|']
         for part, groups in table.items():
             cells = []

@@ -250,3 +250,20 @@ def test_report_compares_eianet_with_plain_drdl_list_by_list(job_results, tmp_pa
     del methods['plain_drdl']
     with open(write_report(str(tmp_path / 'other.md'), dict(results, methods=methods))) as f:
         assert 'against Plain DRDL' not in f.read()
+
+
+def test_report_says_which_detector_found_the_parts(job_results, tmp_path):
+    """The part-box paragraph names the detector of results.json's ``part_detector``, and
+    results written before it was kept get the paragraph without that sentence."""
+    results, _, _ = job_results
+    methods = json.loads(json.dumps(results['methods']))
+    methods['eianet']['part_detector'] = 'shared'
+    with open(write_report(str(tmp_path / 'shared.md'), dict(results, methods=methods))) as f:
+        report = f.read()
+    assert ('The parts were found by the part RPN on the backbone the embedding reads (one '
+            'backbone pass). Share of the test images') in report
+    del methods['eianet']['part_detector']
+    with open(write_report(str(tmp_path / 'old.md'), dict(results, methods=methods))) as f:
+        report = f.read()
+    assert 'The parts were found' not in report
+    assert '## EIA-Net (RPN + CR-MAC + EIAL + MCCL): part boxes by viewpoint\n\nShare of' in report

@@ -409,7 +409,7 @@ class EIANet(BaseDetector):
                        ) -> Tuple[Tensor, Dict[str, Optional[Tensor]]]:
         """The raw concatenated branch features ``[B, D]`` (the metric head's
         ``predict_by_feat`` turns them, or their flip average, into the embedding) and the
-        branch outputs of one pass (parts found by ``test_cfg.part_detector``)."""
+        branch outputs of one pass (parts found by :attr:`test_part_detector`)."""
         feats = self._branches(batch_inputs, batch_img_metas,
                                shared_detector=self.test_part_detector == 'shared')
         branches = [f.flatten(1) for f in (feats['part_feats'], feats['global_feats'])
